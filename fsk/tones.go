@@ -1,0 +1,80 @@
+package fsk
+
+import (
+	"fmt"
+	"math"
+)
+
+// ToneBank measures the energy of a set of tones over a window of complex
+// baseband samples: a bank of Goertzel filters evaluated as direct
+// correlations against precomputed oscillators, so the tones may sit at any
+// frequency (skew-corrected, between FFT bins).
+type ToneBank struct {
+	n    int
+	freq []float64
+	osc  []complex64 // len(freq)*n, row k = exp(−j2π f_k i / fs)
+}
+
+// NewToneBank returns a bank for the given baseband frequencies (Hz, may be
+// negative) over windows of n samples at sampleRate.
+func NewToneBank(freqHz []float64, n int, sampleRate float64) (*ToneBank, error) {
+	tb := &ToneBank{}
+	return tb, tb.Set(freqHz, n, sampleRate)
+}
+
+// Set retunes the bank, reusing its storage when it is large enough.
+func (tb *ToneBank) Set(freqHz []float64, n int, sampleRate float64) error {
+	if n < 1 || len(freqHz) == 0 || sampleRate <= 0 {
+		return fmt.Errorf("fsk: tone bank needs tones, a window and a rate (got %d tones, %d samples, %g Hz)", len(freqHz), n, sampleRate)
+	}
+	tb.n = n
+	tb.freq = append(tb.freq[:0], freqHz...)
+	need := len(freqHz) * n
+	if cap(tb.osc) < need {
+		tb.osc = make([]complex64, need)
+	}
+	tb.osc = tb.osc[:need]
+	for k, f := range freqHz {
+		w := -2 * math.Pi * f / sampleRate
+		row := tb.osc[k*n : (k+1)*n]
+		for i := range row {
+			s, c := math.Sincos(w * float64(i))
+			row[i] = complex(float32(c), float32(s))
+		}
+	}
+	return nil
+}
+
+// Window returns the window length in samples.
+func (tb *ToneBank) Window() int { return tb.n }
+
+// Energies appends |Σ_i z[i]·exp(−j2π f_k i/fs)|² for each tone k to dst.
+// z must hold at least Window samples.
+func (tb *ToneBank) Energies(dst []float32, z []complex64) []float32 {
+	n := tb.n
+	z = z[:n]
+	for k := range tb.freq {
+		row := tb.osc[k*n : (k+1)*n]
+		var re, im float32
+		for i, v := range z {
+			o := row[i]
+			re += real(v)*real(o) - imag(v)*imag(o)
+			im += real(v)*imag(o) + imag(v)*real(o)
+		}
+		dst = append(dst, re*re+im*im)
+	}
+	return dst
+}
+
+// Goertzel returns the energy |Σ_n x[n]·exp(−j2π f n/fs)|² of one tone in
+// real samples, by the Goertzel recurrence s[n] = x[n] + 2cos(ω)s[n−1] − s[n−2].
+func Goertzel(x []float32, freqHz, sampleRate float64) float64 {
+	w := 2 * math.Pi * freqHz / sampleRate
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range x {
+		s0 := float64(v) + c*s1 - s2
+		s2, s1 = s1, s0
+	}
+	return s1*s1 + s2*s2 - c*s1*s2
+}
