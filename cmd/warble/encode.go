@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"warble/codec"
+	"warble/internal/wav"
+	"warble/modem"
+)
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("warble "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses and turns -h and bad flags into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: 0}
+		}
+		return &exitError{code: 2}
+	}
+	return nil
+}
+
+// payloadArg reads PAYLOAD: text, hex with isHex, or stdin for "-".
+func payloadArg(arg string, isHex bool, stdin io.Reader) ([]byte, error) {
+	raw := []byte(arg)
+	if arg == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return nil, fmt.Errorf("reading payload from stdin: %w", err)
+		}
+		raw = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	}
+	if isHex {
+		s := strings.Join(strings.Fields(string(raw)), "")
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			return nil, usageErr("payload is not valid hex: %v", err)
+		}
+		raw = b
+	}
+	if len(raw) < 1 || len(raw) > codec.MaxPayload {
+		return nil, &exitError{code: 2, msg: fmt.Sprintf("payload is %d bytes; warble carries 1 to %d", len(raw), codec.MaxPayload),
+			hints: []string{"pairing codes are about 16 bytes; send longer data over the connection the pairing sets up"}}
+	}
+	return raw, nil
+}
+
+func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("encode", stderr)
+	profile := fs.String("profile", "audible", "profile: audible, fast or ultrasonic")
+	rate := fs.Int("rate", 48000, "sample rate in Hz (8000..96000)")
+	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
+	out := fs.String("o", "", "write the WAV here instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic] [-rate 48000] [-hex] [-o out.wav] PAYLOAD")
+		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageErr("encode takes exactly one PAYLOAD (got %d)", fs.NArg())
+	}
+	if *rate < 8000 || *rate > 96000 {
+		return usageErr("sample rate %d Hz is outside 8000..96000", *rate)
+	}
+	p, err := modem.Lookup(*profile)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	payload, err := payloadArg(fs.Arg(0), *isHex, stdin)
+	if err != nil {
+		return err
+	}
+	enc, err := modem.NewEncoder(p, *rate)
+	if err != nil {
+		return &exitError{code: 2, msg: err.Error(), hints: []string{"run 'warble profiles' to see which rates each profile needs"}}
+	}
+	pad := *rate / 25 // 40 ms of silence each side
+	samples := make([]float32, pad, pad+int(enc.Airtime(len(payload)).Seconds()*float64(*rate))+2*pad)
+	samples, err = enc.Encode(samples, payload)
+	if err != nil {
+		return err
+	}
+	samples = append(samples, make([]float32, pad)...)
+	if *out == "" {
+		w := bufio.NewWriterSize(stdout, 1<<16)
+		if err := wav.Encode(w, samples, *rate); err != nil {
+			return fmt.Errorf("writing WAV: %w", err)
+		}
+		return w.Flush()
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err := wav.Encode(w, samples, *rate); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", *out, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", *out, err)
+	}
+	return f.Close()
+}

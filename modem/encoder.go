@@ -1,0 +1,63 @@
+package modem
+
+import (
+	"fmt"
+	"time"
+
+	"warble/codec"
+	"warble/fsk"
+)
+
+// Encoder turns payloads into transmissions of one profile at one sample
+// rate. It is safe for concurrent use.
+type Encoder struct {
+	p    Profile
+	rate int
+	mod  *fsk.Modulator
+	code *codec.Code
+}
+
+// NewEncoder validates p at sampleRate and returns its encoder.
+func NewEncoder(p Profile, sampleRate int) (*Encoder, error) {
+	if err := p.Validate(sampleRate); err != nil {
+		return nil, err
+	}
+	mod, err := fsk.NewModulator(p.Tones, sampleRate, p.Amplitude)
+	if err != nil {
+		return nil, err
+	}
+	code, err := codec.New(p.Code)
+	if err != nil {
+		return nil, err
+	}
+	return &Encoder{p: p, rate: sampleRate, mod: mod, code: code}, nil
+}
+
+// Profile returns the encoder's profile.
+func (e *Encoder) Profile() Profile { return e.p }
+
+// SampleRate returns the encoder's sample rate in Hz.
+func (e *Encoder) SampleRate() int { return e.rate }
+
+// Airtime returns the duration of the transmission of an n-byte payload.
+func (e *Encoder) Airtime(n int) time.Duration {
+	return time.Duration(len(e.p.Preamble)+e.code.Symbols(n)) * e.p.Tones.Symbol
+}
+
+// Encode appends the transmission of payload (1 to codec.MaxPayload bytes)
+// to dst, with no silence before or after.
+func (e *Encoder) Encode(dst []float32, payload []byte) ([]float32, error) {
+	if len(payload) < 1 || len(payload) > codec.MaxPayload {
+		return dst, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", len(payload), codec.MaxPayload)
+	}
+	syms, err := e.code.Encode(nil, payload)
+	if err != nil {
+		return dst, err
+	}
+	tones := make([]int, 0, len(e.p.Preamble)+len(syms))
+	tones = append(tones, e.p.Preamble...)
+	for _, s := range syms {
+		tones = append(tones, gray(int(s)))
+	}
+	return e.mod.Append(dst, tones)
+}

@@ -1,0 +1,539 @@
+package modem
+
+import (
+	"bytes"
+	"math"
+
+	"warble/codec"
+	"warble/fsk"
+)
+
+// lane runs one profile: downconversion, the preamble search on a
+// spectrogram, and the fine stage that refines time and skew, demodulates
+// with soft metrics and asks the codec for a verified payload.
+type lane struct {
+	p     Profile
+	stats *Stats
+	rate  float64
+	dc    *fsk.Downconverter
+	fsd   float64 // decimated complex rate
+	fc    float64 // band centre
+	sym   float64 // symbol length in decimated samples
+	win   int     // spectrogram window
+	hop   int     // spectrogram hop
+	code  *codec.Code
+	dec   *codec.Decoder
+	np    int // preamble symbols
+
+	z     []complex64 // decimated history; z[0] is index zBase
+	zBase int64
+	keep  int
+	zTmp  []complex64
+
+	fft      *fsk.FFT
+	fbuf     []complex64
+	rows     [][]float32 // ring of normalised spectrogram rows
+	nrows    int64       // rows computed so far
+	rowOff   []int       // row offset of each preamble symbol
+	steps    []skewStep
+	thresh   float32
+	bandLo   int // spectrogram bins used for the noise floor: [bandLo, bandHi) around 0, wrapped
+	bandHi   int
+	clActive bool
+	clRow    int64
+	clStep   int
+	clScore  float32
+
+	pending []cand
+	recent  []recentFrame
+	lastEnd float64
+
+	fineStep float64
+	bank     fsk.ToneBank
+	pbank    fsk.ToneBank
+	freqs    []float64
+	en       []float32
+	ll       []float32
+	vals     []float32
+	llr      []float32
+	payload  []byte
+}
+
+// clipShare caps one preamble symbol's contribution to the search score, in
+// units of the noise floor.
+const clipShare = 6
+
+type skewStep struct {
+	eps  float64
+	bins []int
+}
+
+type cand struct {
+	row   int64
+	eps   float64
+	tau   float64 // refined start of the preamble, decimated samples
+	n     int     // payload length once the header decoded
+	stage int     // 0 coarse, 1 header decoded
+}
+
+type recentFrame struct {
+	start, end float64
+	sum        uint64
+}
+
+func nextPow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
+	code, err := codec.New(p.Code)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := p.BandHz()
+	fc := (lo + hi) / 2
+	hw := (hi-lo)/2 + p.Tones.SpacingHz + p.MaxSkew*hi
+	dc, err := fsk.NewDownconverter(rate, fc, hw)
+	if err != nil {
+		return nil, err
+	}
+	l := &lane{p: p, stats: stats, rate: float64(rate), dc: dc, fsd: dc.OutputRate(), fc: fc, code: code, dec: code.NewDecoder(), np: len(p.Preamble)}
+	l.sym = p.Tones.SymbolSeconds() * l.fsd
+	l.win = int(math.Round(l.sym))
+	l.hop = int(math.Round(l.sym / 2))
+	if l.hop < 1 {
+		l.hop = 1
+	}
+	nf := nextPow2(int(math.Ceil(1.3 * float64(l.win))))
+	if l.fft, err = fsk.NewFFT(nf); err != nil {
+		return nil, err
+	}
+	l.fbuf = make([]complex64, nf)
+	l.rowOff = make([]int, l.np)
+	for i := range l.rowOff {
+		l.rowOff[i] = int(math.Round(float64(i) * l.sym / float64(l.hop)))
+	}
+	nr := l.rowOff[l.np-1] + 8
+	l.rows = make([][]float32, nr)
+	for i := range l.rows {
+		l.rows[i] = make([]float32, nf)
+	}
+	binHz := l.fsd / float64(nf)
+	span := (hi-lo)/2 + p.Tones.SpacingHz
+	l.bandHi = int(span/binHz) + 1
+	l.bandLo = -l.bandHi
+	// Skew steps: neighbouring steps move the top tone by half a bin.
+	d := 0.5 * binHz / hi
+	n := int(math.Ceil(p.MaxSkew/d)) * 2
+	if n < 0 {
+		n = 0
+	}
+	for i := 0; i <= n; i++ {
+		eps := -p.MaxSkew + 2*p.MaxSkew*float64(i)/math.Max(float64(n), 1)
+		if n == 0 {
+			eps = 0
+		}
+		st := skewStep{eps: eps, bins: make([]int, l.np)}
+		for k, t := range p.Preamble {
+			f := p.Tones.Hz(t)*(1+eps) - fc
+			b := int(math.Round(f / binHz))
+			st.bins[k] = ((b % nf) + nf) % nf
+		}
+		l.steps = append(l.steps, st)
+	}
+	l.thresh = thresholdFor(l.np, len(l.steps))
+	l.fineStep = 0.05 * p.Tones.SpacingHz / hi
+	maxSyms := l.np + code.Symbols(codec.MaxPayload) + 4
+	l.keep = int(float64(maxSyms)*l.sym/(1-p.MaxSkew)) + 4*l.win + 64
+	l.z = make([]complex64, 0, 2*l.keep)
+	l.pending = make([]cand, 0, 16)
+	l.recent = make([]recentFrame, 0, 8)
+	l.lastEnd = math.Inf(-1)
+	return l, nil
+}
+
+func (l *lane) reset() {
+	l.dc.Reset()
+	l.z = l.z[:0]
+	l.zBase = 0
+	l.nrows = 0
+	l.clActive = false
+	l.pending = l.pending[:0]
+	l.recent = l.recent[:0]
+	l.lastEnd = math.Inf(-1)
+}
+
+// latency is the number of input samples the filters hold back.
+func (l *lane) latency() int {
+	return int(l.dc.InputPosition(0)) + 2*l.dc.Decimation() + int(2*l.sym)*l.dc.Decimation()
+}
+
+func (l *lane) zEnd() int64 { return l.zBase + int64(len(l.z)) }
+
+func (l *lane) receive(out []Frame, samples []float32) []Frame {
+	l.zTmp = l.dc.Process(l.zTmp[:0], samples)
+	zt := l.zTmp
+	for len(zt) > 0 {
+		if len(l.z) == cap(l.z) {
+			drop := len(l.z) - l.keep
+			copy(l.z, l.z[drop:])
+			l.z = l.z[:l.keep]
+			l.zBase += int64(drop)
+		}
+		k := min(cap(l.z)-len(l.z), len(zt))
+		l.z = append(l.z, zt[:k]...)
+		zt = zt[k:]
+		out = l.advance(out)
+	}
+	return out
+}
+
+// advance computes the rows that the history now covers, searches them for
+// preambles and runs the pending candidates that have enough samples.
+func (l *lane) advance(out []Frame) []Frame {
+	for {
+		start := l.nrows * int64(l.hop)
+		if start+int64(l.win) > l.zEnd() {
+			break
+		}
+		l.computeRow(start)
+		l.nrows++
+		if s := l.nrows - 1 - int64(l.rowOff[l.np-1]); s >= 0 {
+			l.search(s)
+		}
+	}
+	return l.runPending(out)
+}
+
+func (l *lane) computeRow(start int64) {
+	buf := l.fbuf
+	src := l.z[start-l.zBase : start-l.zBase+int64(l.win)]
+	copy(buf, src)
+	clear(buf[len(src):])
+	l.fft.Transform(buf)
+	row := l.rows[l.nrows%int64(len(l.rows))]
+	nf := len(buf)
+	var sum, max float32
+	cnt := 0
+	for b := l.bandLo; b < l.bandHi; b++ {
+		i := (b + nf) % nf
+		v := buf[i]
+		e := real(v)*real(v) + imag(v)*imag(v)
+		sum += e
+		if e > max {
+			max = e
+		}
+		cnt++
+	}
+	mean := (sum - max) / float32(cnt-1)
+	if !(mean > 0) {
+		mean = 1e-30
+	}
+	inv := 1 / mean
+	for b := l.bandLo; b < l.bandHi; b++ {
+		i := (b + nf) % nf
+		v := buf[i]
+		row[i] = (real(v)*real(v) + imag(v)*imag(v)) * inv
+	}
+}
+
+// search scores a preamble starting at row s over every skew step. The
+// detection score clips each symbol's share; the raw sum picks the step.
+func (l *lane) search(s int64) {
+	nr := int64(len(l.rows))
+	best, bestRaw, bestStep := float32(0), float32(0), 0
+	for k, st := range l.steps {
+		var sc, raw float32
+		for i, off := range l.rowOff {
+			// Clip each symbol's share so that one strong data tone that
+			// happens to sit where the preamble expects one cannot trigger.
+			e := l.rows[(s+int64(off))%nr][st.bins[i]]
+			sc += min(e, clipShare)
+			raw += e
+		}
+		if sc > best || (sc == best && raw > bestRaw) {
+			best, bestRaw, bestStep = sc, raw, k
+		}
+	}
+	if best > l.thresh {
+		if !l.clActive || best > l.clScore {
+			l.clActive, l.clRow, l.clStep, l.clScore = true, s, bestStep, best
+		}
+	}
+	if l.clActive && s > l.clRow+2 {
+		l.clActive = false
+		if float64(l.clRow*int64(l.hop)) < l.lastEnd-float64(l.hop) {
+			return // inside a frame already decoded
+		}
+		if len(l.pending) == cap(l.pending) {
+			l.pending = l.pending[1:] // the oldest has waited longest; let it go
+		}
+		l.pending = append(l.pending, cand{row: l.clRow, eps: l.steps[l.clStep].eps})
+		l.stats.Candidates++
+	}
+}
+
+// runPending advances every candidate as far as the history allows.
+func (l *lane) runPending(out []Frame) []Frame {
+	i := 0
+	for i < len(l.pending) {
+		c := &l.pending[i]
+		drop, done := false, false
+		switch c.stage {
+		case 0:
+			need := float64(c.row*int64(l.hop)+int64(l.hop)) + float64(l.np+l.code.HeaderSymbols()+1)*l.sym/(1-l.p.MaxSkew) + float64(l.win)
+			if float64(l.zEnd()) < need {
+				break
+			}
+			if float64(c.row*int64(l.hop)-int64(l.hop)) < float64(l.zBase) || l.inside(float64(c.row*int64(l.hop))) {
+				drop = true
+				break
+			}
+			l.refine(c)
+			if l.isRecent(c.tau) {
+				drop = true
+				break
+			}
+			n, err := l.header(c)
+			if err != nil {
+				l.stats.HeaderErrors++
+				drop = true
+				break
+			}
+			c.n, c.stage = n, 1
+			fallthrough
+		case 1:
+			symE := l.sym / (1 + c.eps)
+			need := c.tau + float64(l.np+l.code.Symbols(c.n)+1)*symE + float64(l.win) + 2
+			if float64(l.zEnd()) < need {
+				break
+			}
+			f, ok := l.frame(c, need)
+			drop = true
+			if ok {
+				out = append(out, f)
+				done = true
+			}
+		}
+		if drop || done {
+			copy(l.pending[i:], l.pending[i+1:])
+			l.pending = l.pending[:len(l.pending)-1]
+			continue
+		}
+		i++
+	}
+	return out
+}
+
+// inside reports whether a preamble found at decimated sample at would start
+// within a frame already decoded: such candidates are that frame's own data.
+func (l *lane) inside(at float64) bool {
+	for _, r := range l.recent {
+		if at > r.start+l.sym/2 && at < r.end-float64(l.hop) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *lane) isRecent(tau float64) bool {
+	for _, r := range l.recent {
+		if math.Abs(r.start-tau) < l.sym/2 {
+			return true
+		}
+	}
+	return false
+}
+
+// preambleScore sums the preamble tones' energies for a start tau and skew.
+func (l *lane) preambleScore(tau, eps float64) float32 {
+	symE := l.sym / (1 + eps)
+	w := int(math.Round(symE))
+	l.freqs = l.freqs[:0]
+	for _, t := range l.p.Preamble {
+		l.freqs = append(l.freqs, l.p.Tones.Hz(t)*(1+eps)-l.fc)
+	}
+	var total float32
+	for i := range l.p.Preamble {
+		at := int64(math.Round(tau+float64(i)*symE)) - l.zBase
+		if at < 0 || at+int64(w) > int64(len(l.z)) {
+			return 0
+		}
+		total += toneEnergy(l.z[at:at+int64(w)], l.freqs[i], l.fsd)
+	}
+	return total
+}
+
+// toneEnergy is a single-tone correlation over z.
+func toneEnergy(z []complex64, f, fs float64) float32 {
+	s, c := math.Sincos(-2 * math.Pi * f / fs)
+	step := complex(c, s)
+	rot := complex128(1)
+	var acc complex128
+	for i, v := range z {
+		acc += complex128(v) * rot
+		rot *= step
+		if i&63 == 63 {
+			rot /= complex(math.Hypot(real(rot), imag(rot)), 0)
+		}
+	}
+	return float32(real(acc)*real(acc) + imag(acc)*imag(acc))
+}
+
+// refine finds the preamble's start and the skew by coordinate ascent.
+func (l *lane) refine(c *cand) {
+	tau0 := float64(c.row * int64(l.hop))
+	eps := c.eps
+	bestTau, best := tau0, float32(-1)
+	for d := -l.hop; d <= l.hop; d++ {
+		if s := l.preambleScore(tau0+float64(d), eps); s > best {
+			best, bestTau = s, tau0+float64(d)
+		}
+	}
+	step := l.fineStep
+	span := 0.5*0.5*(l.fsd/float64(l.fft.Len()))/l.p.Tones.TopHz() + step
+	for round := 0; round < 3; round++ {
+		bestEps := eps
+		for e := eps - span; e <= eps+span+1e-12; e += step {
+			if s := l.preambleScore(bestTau, e); s > best {
+				best, bestEps = s, e
+			}
+		}
+		eps = bestEps
+		base := bestTau
+		for d := -2; d <= 2; d++ {
+			if s := l.preambleScore(base+float64(d), eps); s > best {
+				best, bestTau = s, base+float64(d)
+			}
+		}
+		span = 2 * step
+		step /= 2
+	}
+	c.tau, c.eps = bestTau, eps
+}
+
+// demod measures the data symbols [from, to) of candidate c into l.en; with
+// track it follows timing drift block by block (an early-late gate on the
+// strongest tone of each symbol), for long frames under clock skew.
+func (l *lane) demod(c *cand, from, to int, track bool) {
+	eps := c.eps
+	symE := l.sym / (1 + eps)
+	w := int(math.Round(symE))
+	m := l.p.Tones.Count
+	l.freqs = l.freqs[:0]
+	for k := 0; k < m; k++ {
+		l.freqs = append(l.freqs, l.p.Tones.Hz(k)*(1+eps)-l.fc)
+	}
+	_ = l.bank.Set(l.freqs, w, l.fsd)
+	l.en = l.en[:0]
+	// Second-order timing loop: off is the offset and drift the extra
+	// samples per symbol, both corrected once per block from the early-late
+	// balance of the strongest tones.
+	const block = 8
+	off, drift := 0.0, 0.0
+	pos := func(j int, d float64) int64 {
+		return int64(math.Round(c.tau+float64(l.np+j)*symE+off+float64(j-from)*drift+d)) - l.zBase
+	}
+	for b := from; b < to; b += block {
+		e := min(b+block, to)
+		if track {
+			var sc [3]float64
+			for d := -1; d <= 1; d++ {
+				for j := b; j < e; j++ {
+					at := pos(j, float64(d))
+					if at < 0 || at+int64(w) > int64(len(l.z)) {
+						continue
+					}
+					l.vals = l.bank.Energies(l.vals[:0], l.z[at:at+int64(w)])
+					mx := float32(0)
+					for _, v := range l.vals {
+						mx = max(mx, v)
+					}
+					sc[d+1] += float64(mx)
+				}
+			}
+			if den := sc[0] - 2*sc[1] + sc[2]; den < 0 {
+				errS := math.Max(-1, math.Min(1, 0.5*(sc[0]-sc[2])/den))
+				off += 0.6 * errS
+				drift += 0.15 * errS / block
+			}
+		}
+		for j := b; j < e; j++ {
+			at := max(0, min(pos(j, 0), int64(len(l.z)-w)))
+			l.en = l.bank.Energies(l.en, l.z[at:at+int64(w)])
+		}
+	}
+}
+
+// llrs turns l.en (m energies per symbol) into bit LLRs in l.llr.
+func (l *lane) llrs(met fsk.Metrics) {
+	m := l.p.Tones.Count
+	l.ll = met.LogLikelihoods(l.ll[:0], l.en)
+	// Reorder from tone to symbol value: value v is tone gray(v).
+	l.vals = l.vals[:0]
+	for s := 0; s+m <= len(l.ll); s += m {
+		for v := 0; v < m; v++ {
+			l.vals = append(l.vals, l.ll[s+gray(v)])
+		}
+	}
+	l.llr = codec.SymbolLLRs(l.llr[:0], l.vals, l.p.Code.BitsPerSymbol)
+}
+
+func (l *lane) header(c *cand) (int, error) {
+	h := l.code.HeaderSymbols()
+	l.demod(c, 0, h, false)
+	l.llrs(fsk.Estimate(l.en, l.p.Tones.Count))
+	return l.dec.DecodeHeader(l.llr)
+}
+
+func (l *lane) frame(c *cand, need float64) (Frame, bool) {
+	ns := l.code.Symbols(c.n)
+	l.demod(c, 0, ns, true)
+	met := fsk.Estimate(l.en, l.p.Tones.Count)
+	l.llrs(met)
+	var err error
+	l.payload, err = l.dec.Decode(l.payload[:0], l.llr, c.n)
+	if err != nil {
+		l.stats.PayloadErrors++
+		return Frame{}, false
+	}
+	symE := l.sym / (1 + c.eps)
+	end := c.tau + float64(l.np+ns)*symE
+	sum := checksum(l.payload)
+	for _, r := range l.recent {
+		if r.sum == sum && c.tau < r.end && end > r.start {
+			l.stats.Duplicates++
+			return Frame{}, false
+		}
+	}
+	if len(l.recent) == cap(l.recent) {
+		copy(l.recent, l.recent[1:])
+		l.recent = l.recent[:len(l.recent)-1]
+	}
+	l.recent = append(l.recent, recentFrame{start: c.tau, end: end, sum: sum})
+	l.lastEnd = end
+	l.stats.Frames++
+	snr := 10*math.Log10(met.SNR()) - 10*math.Log10(l.p.Tones.SymbolSeconds()*l.rate/2)
+	start := l.dc.InputPosition(c.tau) - float64(l.dc.Decimation())/2
+	return Frame{
+		Payload:     bytes.Clone(l.payload),
+		Profile:     l.p.Name,
+		StartSample: int64(math.Round(math.Max(0, start))),
+		SNR:         snr,
+		SkewPPM:     c.eps * 1e6,
+		done:        l.dc.InputPosition(need),
+	}, true
+}
+
+func checksum(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
