@@ -39,7 +39,7 @@ func BenchmarkDecode(b *testing.B) {
 				syms, _ := c.Encode(nil, payload)
 				llr := perfectLLRs(nil, syms, 5, 4)
 				for i := range llr {
-					llr[i] += float32(2 * rng.NormFloat64())
+					llr[i] += float32(rng.NormFloat64())
 				}
 				d := c.NewDecoder()
 				out := make([]byte, 0, n)

@@ -200,6 +200,16 @@ func TestInterleaveMapping(t *testing.T) {
 	}
 }
 
+// TestButterfly checks the symmetry the Viterbi inner loop relies on.
+func TestButterfly(t *testing.T) {
+	for j := range 32 {
+		o := trellis[j][0]
+		if trellis[j][1] != o^3 || trellis[j+32][0] != o^3 || trellis[j+32][1] != o {
+			t.Fatalf("butterfly %d: outputs %v %v", j, trellis[j], trellis[j+32])
+		}
+	}
+}
+
 func TestEncodeErrors(t *testing.T) {
 	c := mustNew(t, Config{BitsPerSymbol: 4})
 	for _, n := range []int{0, MaxPayload + 1} {
@@ -422,4 +432,32 @@ func TestAllocs(t *testing.T) {
 func ExampleRate_String() {
 	fmt.Println(Rate12, Rate78)
 	// Output: 1/2 7/8
+}
+
+// TestNonFiniteLLRs checks that infinite, huge and NaN LLRs are clamped or
+// ignored rather than poisoning the path metrics.
+func TestNonFiniteLLRs(t *testing.T) {
+	c := mustNew(t, Config{BitsPerSymbol: 4, Rate: Rate23})
+	d := c.NewDecoder()
+	payload := []byte("clamp me")
+	syms, _ := c.Encode(nil, payload)
+	llr := perfectLLRs(nil, syms, 4, 8)
+	for i := range llr {
+		switch i % 7 {
+		case 1:
+			llr[i] *= float32(math.Inf(1))
+		case 3:
+			llr[i] *= 1e30
+		case 5:
+			llr[i] = float32(math.NaN())
+		}
+	}
+	n, err := d.DecodeHeader(llr)
+	if err != nil || n != len(payload) {
+		t.Fatalf("DecodeHeader = %d, %v", n, err)
+	}
+	got, err := d.Decode(nil, llr, n)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("Decode = %q, %v", got, err)
+	}
 }

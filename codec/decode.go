@@ -47,6 +47,30 @@ var trellis = func() (t [64][2]uint8) {
 	return t
 }()
 
+func b2u(b bool) uint64 {
+	var u uint64
+	if b {
+		u = 1
+	}
+	return u
+}
+
+// fmax is max for values known not to be NaN.
+func fmax(a, b float32) float32 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// butterfly[j] is trellis[j][0]; see viterbi.
+var butterfly = func() (b [32]uint8) {
+	for j := range b {
+		b[j] = trellis[j][0]
+	}
+	return b
+}()
+
 func parity(v int) int {
 	v ^= v >> 4
 	v ^= v >> 2
@@ -218,24 +242,25 @@ func (d *Decoder) viterbi(steps int) int {
 		bm := [4]float32{l0 + l1, l0 - l1, l1 - l0, -l0 - l1}
 		var decision uint64
 		best := negInf
-		// States j and j+32 share the predecessors 2j and 2j+1.
+		// States j and j+32 share the predecessors 2j and 2j+1. Both
+		// generators tap the newest and the oldest bit, so the four
+		// branches of this butterfly carry outputs o, o^3, o^3, o, whose
+		// metrics are m, −m, −m, m.
 		for j := range 32 {
 			p0, p1 := pm[2*j], pm[2*j+1]
-			lo, hi := &trellis[j], &trellis[j+32]
-			a, b := p0+bm[lo[0]], p1+bm[lo[1]]
-			if b > a {
-				a = b
-				decision |= 1 << j
-			}
+			m := bm[butterfly[j]&3]
+			// Branch-free compare-select: noisy decisions defeat branch
+			// prediction.
+			a, b := p0+m, p1-m
+			decision |= b2u(b > a) << j
+			a = fmax(a, b)
 			npm[j] = a
-			best = max(best, a)
-			a, b = p0+bm[hi[0]], p1+bm[hi[1]]
-			if b > a {
-				a = b
-				decision |= 1 << (j + 32)
-			}
+			best = fmax(best, a)
+			a, b = p0-m, p1+m
+			decision |= b2u(b > a) << (j + 32)
+			a = fmax(a, b)
 			npm[j+32] = a
-			best = max(best, a)
+			best = fmax(best, a)
 		}
 		for i := range pm {
 			pm[i] = npm[i] - best

@@ -81,7 +81,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 // the buffer it has already allocated. After an error, Read returns that
 // error.
 func (r *Reader) Reset(src io.Reader) error {
-	*r = Reader{src: src, buf: r.buf, dataSize: -1}
+	buf := r.buf
+	if cap(buf) < bufSize {
+		buf = make([]byte, bufSize)
+	}
+	*r = Reader{src: src, buf: buf[:cap(buf)], dataSize: -1}
 	if err := r.readHeader(); err != nil {
 		r.err = err
 		return err
@@ -134,20 +138,31 @@ func (r *Reader) readFull(p []byte, what string) error {
 	return fmt.Errorf("wav: reading header at byte offset %d: %w", r.off, err)
 }
 
-// skip discards n bytes of the chunk with the given id.
+// skip discards n bytes of the chunk with the given id, reading them into
+// the sample buffer (io.CopyN would allocate).
 func (r *Reader) skip(n int64, id [4]byte) error {
-	if n == 0 {
-		return nil
+	var got int64
+	for empty := 0; got < n; {
+		k, err := r.src.Read(r.buf[:min(n-got, int64(len(r.buf)))])
+		if k < 0 || k > len(r.buf) {
+			return fmt.Errorf("wav: reading header at byte offset %d: invalid Read count %d", r.off, k)
+		}
+		got += int64(k)
+		r.off += int64(k)
+		switch {
+		case got == n:
+			return nil
+		case isEOF(err):
+			return formatErr(r.off, "header cut short in %q chunk (skipped %d of %d bytes)", string(id[:]), got, n)
+		case err != nil:
+			return fmt.Errorf("wav: reading header at byte offset %d: %w", r.off, err)
+		case k == 0:
+			if empty++; empty >= 100 {
+				return fmt.Errorf("wav: reading header at byte offset %d: %w", r.off, io.ErrNoProgress)
+			}
+		}
 	}
-	got, err := io.CopyN(io.Discard, r.src, n)
-	r.off += got
-	if err == nil {
-		return nil
-	}
-	if isEOF(err) {
-		return formatErr(r.off, "header cut short in %q chunk (skipped %d of %d bytes)", string(id[:]), got, n)
-	}
-	return fmt.Errorf("wav: reading header at byte offset %d: %w", r.off, err)
+	return nil
 }
 
 func (r *Reader) readHeader() error {
@@ -226,10 +241,8 @@ func (r *Reader) readHeader() error {
 			default:
 				r.dataSize = size
 			}
-			if n := max(bufSize, r.frame); cap(r.buf) < n {
-				r.buf = make([]byte, n)
-			} else {
-				r.buf = r.buf[:cap(r.buf)]
+			if len(r.buf) < r.frame {
+				r.buf = make([]byte, r.frame)
 			}
 			return nil
 		default:
@@ -303,8 +316,9 @@ func (r *Reader) parseFmt(b []byte, off int64) error {
 // Read decodes up to len(dst) mono samples into dst and returns how many it
 // wrote. It returns io.EOF at the end of the data; a [*TruncatedError] if the
 // data stopped short, after first returning every whole frame before that
-// point. Errors are sticky. Read makes at most one call to the underlying
-// reader and allocates nothing.
+// point. Errors are sticky. Read calls the underlying reader only when its
+// buffer holds less than a frame, and then only until it holds one (so a
+// pipe is never waited on for more than one frame); it allocates nothing.
 func (r *Reader) Read(dst []float32) (int, error) {
 	if r.err != nil {
 		return 0, r.err
@@ -385,9 +399,16 @@ func (r *Reader) decode(dst []float32, src []byte) {
 	switch r.kind {
 	case kindU8:
 		if frame == 1 {
-			for len(dst) > 0 && len(src) > 0 {
-				dst[0] = float32(int32(src[0])-128) * (1.0 / 128)
-				dst, src = dst[1:], src[1:]
+			for len(dst) >= 4 && len(src) >= 4 {
+				d, s := dst[:4:4], src[:4:4]
+				d[0] = float32(int32(s[0])-128) * (1.0 / 128)
+				d[1] = float32(int32(s[1])-128) * (1.0 / 128)
+				d[2] = float32(int32(s[2])-128) * (1.0 / 128)
+				d[3] = float32(int32(s[3])-128) * (1.0 / 128)
+				dst, src = dst[4:], src[4:]
+			}
+			for i := range dst {
+				dst[i] = float32(int32(src[i])-128) * (1.0 / 128)
 			}
 			return
 		}
@@ -416,10 +437,14 @@ func (r *Reader) decode(dst []float32, src []byte) {
 				dst, src = dst[1:], src[2:]
 			}
 		case 4:
+			for len(dst) >= 2 && len(src) >= 8 {
+				d, s := dst[:2:2], src[:8:8]
+				d[0] = float32(int32(int16(le.Uint16(s[0:])))+int32(int16(le.Uint16(s[2:])))) * (1.0 / (1 << 16))
+				d[1] = float32(int32(int16(le.Uint16(s[4:])))+int32(int16(le.Uint16(s[6:])))) * (1.0 / (1 << 16))
+				dst, src = dst[2:], src[8:]
+			}
 			for len(dst) > 0 && len(src) >= 4 {
-				a := int32(int16(le.Uint16(src)))
-				b := int32(int16(le.Uint16(src[2:])))
-				dst[0] = float32(a+b) * (1.0 / (1 << 16))
+				dst[0] = float32(int32(int16(le.Uint16(src)))+int32(int16(le.Uint16(src[2:])))) * (1.0 / (1 << 16))
 				dst, src = dst[1:], src[4:]
 			}
 		default:
@@ -435,6 +460,14 @@ func (r *Reader) decode(dst []float32, src []byte) {
 		}
 	case kindS24:
 		if frame == 3 {
+			for len(dst) >= 4 && len(src) >= 12 {
+				d, s := dst[:4:4], src[:12:12]
+				d[0] = float32(s24(s[0:])) * (1.0 / (1 << 23))
+				d[1] = float32(s24(s[3:])) * (1.0 / (1 << 23))
+				d[2] = float32(s24(s[6:])) * (1.0 / (1 << 23))
+				d[3] = float32(s24(s[9:])) * (1.0 / (1 << 23))
+				dst, src = dst[4:], src[12:]
+			}
 			for len(dst) > 0 && len(src) >= 3 {
 				dst[0] = float32(s24(src)) * (1.0 / (1 << 23))
 				dst, src = dst[1:], src[3:]
@@ -452,6 +485,14 @@ func (r *Reader) decode(dst []float32, src []byte) {
 		}
 	case kindS32:
 		if frame == 4 {
+			for len(dst) >= 4 && len(src) >= 16 {
+				d, s := dst[:4:4], src[:16:16]
+				d[0] = float32(int32(le.Uint32(s[0:]))>>8) * (1.0 / (1 << 23))
+				d[1] = float32(int32(le.Uint32(s[4:]))>>8) * (1.0 / (1 << 23))
+				d[2] = float32(int32(le.Uint32(s[8:]))>>8) * (1.0 / (1 << 23))
+				d[3] = float32(int32(le.Uint32(s[12:]))>>8) * (1.0 / (1 << 23))
+				dst, src = dst[4:], src[16:]
+			}
 			for len(dst) > 0 && len(src) >= 4 {
 				dst[0] = float32(int32(le.Uint32(src))>>8) * (1.0 / (1 << 23))
 				dst, src = dst[1:], src[4:]

@@ -1,0 +1,5 @@
+//go:build !race
+
+package modem
+
+const raceEnabled = false
