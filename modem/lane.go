@@ -403,7 +403,7 @@ func (l *lane) refine(c *cand) {
 				best, bestEps = s, e
 			}
 		}
-		eps = bestEps
+		eps = math.Max(-l.p.MaxSkew, math.Min(l.p.MaxSkew, bestEps))
 		base := bestTau
 		for d := -2; d <= 2; d++ {
 			if s := l.preambleScore(base+float64(d), eps); s > best {

@@ -109,7 +109,9 @@ func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	switch {
-	case failed > 0 && found == 0:
+	case failed > 0:
+		// Frames found before a cut were printed, but unreadable input
+		// is still an error.
 		return &exitError{code: 2, hints: hintsFor(lastErr)}
 	case found == 0:
 		return &exitError{code: 1, msg: "no transmission found", hints: []string{"try louder playback, a quieter room, or -profile with the sender's profile"}}

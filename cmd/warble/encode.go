@@ -28,7 +28,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return &exitError{code: 0}
 		}
-		return &exitError{code: 2}
+		return &exitError{code: 2, msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
 	}
 	return nil
 }
