@@ -50,7 +50,6 @@ type lane struct {
 
 	fineStep float64
 	bank     fsk.ToneBank
-	pbank    fsk.ToneBank
 	freqs    []float64
 	en       []float32
 	ll       []float32

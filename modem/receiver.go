@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"warble/codec"
 )
 
 // Frame is one verified transmission found by a [Receiver].
@@ -41,10 +39,6 @@ type Receiver struct {
 	zeros []float32
 	fed   int64
 }
-
-// Auto is the profile list that makes [NewReceiver] listen for every native
-// profile that fits the sample rate.
-var Auto []Profile = nil
 
 // NewReceiver returns a receiver at sampleRate for the given profiles; with
 // none, it listens for every native profile that fits the sample rate.
@@ -136,10 +130,3 @@ func (r *Receiver) Flush(dst []Frame) []Frame {
 	}
 	return r.Receive(dst, r.zeros[:n])
 }
-
-// samplesToTime converts an input sample count at rate to a duration.
-func samplesToTime(n float64, rate int) time.Duration {
-	return time.Duration(n / float64(rate) * float64(time.Second))
-}
-
-var _ = codec.MaxPayload
