@@ -4,6 +4,8 @@
 //	warble decode [-profile auto|NAME] [-json] FILE...
 //	warble profiles
 //
+// 'warble help' lists every command; each file of this package holds one.
+//
 // Exit status: 0 success, 1 nothing found, 2 usage error or unreadable input.
 package main
 
@@ -11,17 +13,48 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 )
 
-const usage = `usage: warble <command> [flags] [args]
+// command is one subcommand. Each lives in a file of its own and adds itself
+// to commands from an init function, so the commands never share an edit.
+type command struct {
+	name    string
+	summary string // one line for the usage text
+	order   int    // place in the usage text, smallest first
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
 
-commands:
-  encode    turn a payload into a WAV transmission
-  decode    find and verify transmissions in WAV files
-  profiles  list the profiles with their band, rate and airtime
+var commands = map[string]command{}
 
-Run 'warble <command> -h' for the flags of a command.
-`
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("warble: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// usageText lists the registered commands in their order.
+func usageText() string {
+	list := make([]command, 0, len(commands))
+	for _, c := range commands {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].order != list[j].order {
+			return list[i].order < list[j].order
+		}
+		return list[i].name < list[j].name
+	})
+	var b strings.Builder
+	b.WriteString("usage: warble <command> [flags] [args]\n\ncommands:\n")
+	for _, c := range list {
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'warble <command> -h' for the flags of a command.\n")
+	return b.String()
+}
 
 // exitError carries an exit status and the lines to print for it.
 type exitError struct {
@@ -50,23 +83,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText())
 		return 2
 	}
 	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "encode":
-		err = cmdEncode(rest, stdin, stdout, stderr)
-	case "decode":
-		err = cmdDecode(rest, stdin, stdout, stderr)
-	case "profiles":
-		err = cmdProfiles(rest, stdout, stderr)
+	switch name, rest := args[0], args[1:]; name {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usageText())
 		return 0
 	default:
-		fmt.Fprint(stderr, usage)
-		err = usageErr("unknown command %q", cmd)
+		c, ok := commands[name]
+		if !ok {
+			fmt.Fprint(stderr, usageText())
+			err = usageErr("unknown command %q", name)
+			break
+		}
+		err = c.run(rest, stdin, stdout, stderr)
 	}
 	if err == nil {
 		return 0
