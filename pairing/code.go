@@ -1,0 +1,160 @@
+package pairing
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// A Code is what the two sides share out of band: a nameplate, which is not
+// secret and lets a relay or mDNS find the other side, and a secret, which
+// feeds CPace. Its text form is lower-case letters, digits and hyphens:
+//
+//	7-guitar-kitten-maple                  typed: nameplate, three words (24 bits)
+//	7-mfrggzdfmztwq2lknnwg23tpobyxe43u      audio: nameplate, 26 base32 letters (128 bits)
+//
+// The zero Code is not valid.
+type Code struct {
+	nameplate string
+	secret    string
+}
+
+// Code sizes.
+const (
+	TypedWords     = 3    // words in a typed code's secret
+	TypedBits      = 24   // secret bits of a typed code
+	AudioBits      = 128  // secret bits of an audio code
+	MaxNameplate   = 9999 // nameplates run 1..MaxNameplate
+	maxCodeLen     = 128
+	audioSecretLen = 26 // base32 letters for 128 bits
+)
+
+var audioEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// ErrBadCode is matched by every error of [ParseCode].
+var ErrBadCode = errors.New("not a warble code")
+
+func randNameplate() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(MaxNameplate))
+	if err != nil {
+		return "", fmt.Errorf("pairing: making a code: %w", err)
+	}
+	return strconv.FormatInt(n.Int64()+1, 10), nil
+}
+
+// NewCode makes a typed code: a random nameplate and [TypedWords] random
+// words.
+func NewCode() (Code, error) {
+	np, err := randNameplate()
+	if err != nil {
+		return Code{}, err
+	}
+	var b [TypedWords]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Code{}, fmt.Errorf("pairing: making a code: %w", err)
+	}
+	words := make([]string, len(b))
+	for i, x := range b {
+		words[i] = wordList[x]
+	}
+	return Code{nameplate: np, secret: strings.Join(words, "-")}, nil
+}
+
+// NewAudioCode makes a code for a channel nobody types: a random nameplate
+// and a 128-bit secret.
+func NewAudioCode() (Code, error) {
+	np, err := randNameplate()
+	if err != nil {
+		return Code{}, err
+	}
+	var b [AudioBits / 8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Code{}, fmt.Errorf("pairing: making a code: %w", err)
+	}
+	return Code{nameplate: np, secret: audioEncoding.EncodeToString(b[:])}, nil
+}
+
+// ParseCode reads a code as a person typed it: case, surrounding space, and
+// spaces or underscores instead of hyphens are forgiven. It checks the form
+// only (a nameplate, then at least one group of letters and digits), so a
+// mistyped word still reaches the other side and fails there, retiring the
+// code on both sides; [Code.Typo] says whether the words look mistyped.
+func ParseCode(s string) (Code, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer(" ", "-", "_", "-", "\t", "-").Replace(s)
+	if s == "" {
+		return Code{}, fmt.Errorf("pairing: empty code: %w", ErrBadCode)
+	}
+	if len(s) > maxCodeLen {
+		return Code{}, fmt.Errorf("pairing: code is %d characters, at most %d: %w", len(s), maxCodeLen, ErrBadCode)
+	}
+	parts := strings.Split(s, "-")
+	if len(parts) < 2 {
+		return Code{}, fmt.Errorf("pairing: code %q has no secret after its number: %w", s, ErrBadCode)
+	}
+	np := parts[0]
+	n, err := strconv.Atoi(np)
+	if err != nil || n < 1 || n > MaxNameplate || np[0] == '0' {
+		return Code{}, fmt.Errorf("pairing: code %q must start with a number 1 to %d: %w", s, MaxNameplate, ErrBadCode)
+	}
+	for i, p := range parts[1:] {
+		if p == "" {
+			return Code{}, fmt.Errorf("pairing: code %q has an empty part: %w", s, ErrBadCode)
+		}
+		for _, c := range p {
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+				return Code{}, fmt.Errorf("pairing: code %q has %q in part %d; codes are letters, digits and hyphens: %w", s, c, i+2, ErrBadCode)
+			}
+		}
+	}
+	return Code{nameplate: np, secret: strings.Join(parts[1:], "-")}, nil
+}
+
+// Nameplate is the code's public part: the relay's rendezvous name and the
+// mDNS discriminator. It is a decimal number 1..[MaxNameplate].
+func (c Code) Nameplate() string { return c.nameplate }
+
+// String is the code's text form, as shown and typed.
+func (c Code) String() string {
+	if c.nameplate == "" {
+		return ""
+	}
+	return c.nameplate + "-" + c.secret
+}
+
+// IsZero reports whether c is the zero Code.
+func (c Code) IsZero() bool { return c.nameplate == "" }
+
+// Audio reports whether c has the form of an audio code.
+func (c Code) Audio() bool {
+	if len(c.secret) != audioSecretLen {
+		return false
+	}
+	_, err := audioEncoding.DecodeString(c.secret)
+	return err == nil
+}
+
+// Typo reports whether c looks mistyped: it is neither an audio code nor
+// [TypedWords] words from the list.
+func (c Code) Typo() bool {
+	if c.Audio() {
+		return false
+	}
+	words := strings.Split(c.secret, "-")
+	if len(words) != TypedWords {
+		return true
+	}
+	for _, w := range words {
+		if _, ok := wordIndex[w]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// prs is the password-related string CPace runs on: the whole code text.
+func (c Code) prs() []byte { return []byte(c.String()) }

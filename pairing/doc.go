@@ -1,0 +1,43 @@
+// Package pairing turns a short shared code into a mutually authenticated,
+// encrypted pairing between two devices, over any byte stream.
+//
+// The host makes a [Code] ([NewCode] for one a person types, [NewAudioCode]
+// for one that is chirped or drawn as a QR code) and shows it; the joiner
+// enters it ([ParseCode]). Both then run [Host] and [Join] over the same
+// [io.ReadWriter] — a pipe, TCP, or a relay:
+//
+//	joiner → host   cpace-a    version, sid, Ya, ADa
+//	host → joiner   cpace-b    Yb, ADb, Tb, seal_host(capabilities)
+//	joiner → host   confirm-a  Ta, seal_joiner(capabilities)
+//	host → joiner   done       seal_host(∅)
+//	joiner → host   ack        seal_joiner(∅)
+//
+// This is CPace (draft-irtf-cfrg-cpace) on ristretto255 with SHA-512, the
+// code as its password, then key confirmation both ways (Ta, Tb: HMAC
+// under the draft's mac_key), then the capability exchange sealed with
+// ChaCha20-Poly1305 under keys from ISK: each side's [Info] (name, kind,
+// protocol version, transports) and Ed25519 identity, signed over the
+// handshake transcript. Someone who sees only the network cannot test
+// guesses of the code offline, and each run allows one online guess; a
+// host must use a code for one run only ([Serve] enforces that on a
+// listener, turning away a second joiner). Every failure — a wrong code, a
+// replayed, reordered, tampered, truncated or oversized message — ends
+// both sides with an error and no [Result].
+//
+// On a LAN the joiner may connect before any code exists: [Offer] and
+// [Choose] negotiate the out-of-band challenge (typed code, audio, QR,
+// flash) and the pairing then runs on the same connection.
+//
+// A [Result] carries the peer's identity and a 32-byte session key.
+// [Store] keeps the local [Identity] and the paired peers in a state
+// directory, written atomically. [SecureConn] frames an AEAD-protected
+// stream on a session key, and [Reconnect] runs an authenticated key
+// exchange between two paired identities, for streams (such as a relay)
+// that carry no security of their own.
+//
+// Fingerprints are the lower-case hex SHA-256 of the Ed25519 public key
+// (64 characters); see [Fingerprint].
+//
+// Package pairing knows nothing of sound or light; its functions are safe
+// for concurrent use on different streams.
+package pairing

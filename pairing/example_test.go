@@ -1,0 +1,39 @@
+package pairing_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"warble/pairing"
+)
+
+// Two devices pair over any byte stream: here an in-memory pipe.
+func Example() {
+	hostID, _ := pairing.NewIdentity()
+	joinID, _ := pairing.NewIdentity()
+	code, _ := pairing.NewCode() // shown by the host, typed on the joiner
+
+	h, j := net.Pipe()
+	ctx := context.Background()
+	done := make(chan *pairing.Result)
+	go func() {
+		res, err := pairing.Host(ctx, h, code, hostID, pairing.Info{Name: "tv"})
+		if err != nil {
+			fmt.Println("host:", err)
+		}
+		done <- res
+	}()
+	typed, _ := pairing.ParseCode(code.String())
+	res, err := pairing.Join(ctx, j, typed, joinID, pairing.Info{Name: "phone"})
+	if err != nil {
+		fmt.Println("join:", err)
+		return
+	}
+	hostRes := <-done
+	fmt.Println("joiner paired with", res.Peer.Name, res.Fingerprint == hostID.Fingerprint())
+	fmt.Println("host paired with", hostRes.Peer.Name, hostRes.Fingerprint == joinID.Fingerprint())
+	// Output:
+	// joiner paired with tv true
+	// host paired with phone true
+}

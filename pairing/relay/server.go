@@ -1,0 +1,407 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Subprotocol is the WebSocket subprotocol the relay speaks.
+const Subprotocol = "warble-relay.v1"
+
+// Bounds on [Limits.MaxMessageBytes].
+const (
+	minMessageBytes = 256
+	maxMessageBytes = 16 << 20
+)
+
+// Limits bound what a [Server] lets clients do. Start from [DefaultLimits];
+// [NewServer] checks every field.
+type Limits struct {
+	MaxMessageBytes int           // largest message, type byte included
+	IdleTimeout     time.Duration // a connection silent this long is closed
+	WaitTimeout     time.Duration // how long a side may wait for its peer
+	MaxConnsPerIP   int           // open connections from one client address
+	MaxConns        int           // open connections in all
+	RetireFor       time.Duration // how long a used pairing nameplate stays closed
+}
+
+// DefaultLimits suit a public relay for pairing a few devices at a time.
+var DefaultLimits = Limits{
+	MaxMessageBytes: 64 << 10,
+	IdleTimeout:     60 * time.Second,
+	WaitTimeout:     10 * time.Minute,
+	MaxConnsPerIP:   32,
+	MaxConns:        10000,
+	RetireFor:       10 * time.Minute,
+}
+
+func (l Limits) check() error {
+	switch {
+	case l.MaxMessageBytes < minMessageBytes || l.MaxMessageBytes > maxMessageBytes:
+		return fmt.Errorf("relay: message limit %d bytes outside [%d, %d]", l.MaxMessageBytes, minMessageBytes, maxMessageBytes)
+	case l.IdleTimeout < time.Second:
+		return fmt.Errorf("relay: idle timeout %v below 1s", l.IdleTimeout)
+	case l.IdleTimeout > 24*time.Hour:
+		return fmt.Errorf("relay: idle timeout %v above 24h", l.IdleTimeout)
+	case l.WaitTimeout < time.Second:
+		return fmt.Errorf("relay: wait timeout %v below 1s", l.WaitTimeout)
+	case l.MaxConnsPerIP < 1:
+		return fmt.Errorf("relay: connections per address %d below 1", l.MaxConnsPerIP)
+	case l.MaxConns < 2:
+		return fmt.Errorf("relay: connection limit %d below 2", l.MaxConns)
+	case l.RetireFor <= 0:
+		return fmt.Errorf("relay: retirement period %v not positive", l.RetireFor)
+	}
+	return nil
+}
+
+// Server is the relay, an [http.Handler] that serves WebSocket upgrades on
+// any path. It is safe for concurrent use.
+type Server struct {
+	limits  Limits
+	mailbox Mailbox
+	log     *slog.Logger
+	ctx     context.Context // cancelled by Shutdown
+	stop    context.CancelFunc
+
+	mu       sync.Mutex
+	closing  bool
+	sides    map[*side]struct{}
+	perIP    map[string]int
+	pending  int // admitted, not yet in sides
+	handlers sync.WaitGroup
+	nextID   uint64
+}
+
+// NewServer returns a relay with the given limits. A nil mailbox means a
+// [MemoryMailbox] retiring nameplates for limits.RetireFor; a nil logger
+// discards the log.
+func NewServer(limits Limits, mailbox Mailbox, log *slog.Logger) (*Server, error) {
+	if err := limits.check(); err != nil {
+		return nil, err
+	}
+	if mailbox == nil {
+		m, err := NewMemoryMailbox(limits.RetireFor)
+		if err != nil {
+			return nil, err
+		}
+		mailbox = m
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Server{
+		limits: limits, mailbox: mailbox, log: log, ctx: ctx, stop: stop,
+		sides: map[*side]struct{}{}, perIP: map[string]int{},
+	}, nil
+}
+
+// Conns reports how many client connections are open.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sides)
+}
+
+// Shutdown closes every connection with a going-away status and waits
+// for their handlers to end, or for ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	sides := make([]*side, 0, len(s.sides))
+	for sd := range s.sides {
+		sides = append(sides, sd)
+	}
+	s.mu.Unlock()
+	for _, sd := range sides {
+		go sd.conn.Close(websocket.StatusGoingAway, "relay shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.handlers.Wait(); close(done) }()
+	defer s.stop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.stop()
+		for _, sd := range sides {
+			sd.conn.CloseNow()
+		}
+		return ctx.Err()
+	}
+}
+
+// side is one client connection.
+type side struct {
+	srv  *Server
+	conn *websocket.Conn
+	id   uint64
+	ip   string
+	role Role
+	key  string // the mailbox key: pairing and reconnection kept apart
+
+	// welcomed is closed once the welcome went out (or failed to), so a
+	// peer arriving at once does not send the joined message first.
+	welcomed chan struct{}
+
+	mu     sync.Mutex
+	peer   *side
+	closed bool
+}
+
+// Role implements [Side].
+func (sd *side) Role() Role { return sd.role }
+
+// link makes p the peer of sd, unless sd is already closing.
+func (sd *side) link(p *side) bool {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	if sd.closed {
+		return false
+	}
+	sd.peer = p
+	return true
+}
+
+func (sd *side) getPeer() *side {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	return sd.peer
+}
+
+// admit counts a connection from ip, or says why it is refused.
+func (s *Server) admit(ip string) (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return http.StatusServiceUnavailable, "relay shutting down"
+	case len(s.sides)+s.pending >= s.limits.MaxConns:
+		return http.StatusServiceUnavailable, "relay full"
+	case s.perIP[ip] >= s.limits.MaxConnsPerIP:
+		return http.StatusTooManyRequests, "too many connections from your address"
+	}
+	s.perIP[ip]++
+	s.pending++
+	s.handlers.Add(1)
+	return 0, ""
+}
+
+func (s *Server) release(ip string, sd *side) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perIP[ip]--; s.perIP[ip] <= 0 {
+		delete(s.perIP, ip)
+	}
+	if sd != nil {
+		delete(s.sides, sd)
+	} else {
+		s.pending--
+	}
+	s.handlers.Done()
+}
+
+func (s *Server) track(sd *side) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.pending--
+	s.nextID++
+	sd.id = s.nextID
+	s.sides[sd] = struct{}{}
+	return true
+}
+
+// ServeHTTP upgrades the request to a WebSocket and serves the client until
+// it or its peer leaves.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if ip == "" {
+		ip = "unknown"
+	}
+	if status, why := s.admit(ip); status != 0 {
+		s.log.Info("refused", "addr", ip, "why", why)
+		http.Error(w, why, status)
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:    []string{Subprotocol},
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		s.log.Info("upgrade failed", "addr", ip, "err", err)
+		s.release(ip, nil)
+		return
+	}
+	sd := &side{srv: s, conn: conn, ip: ip, welcomed: make(chan struct{})}
+	if !s.track(sd) {
+		conn.Close(websocket.StatusGoingAway, "relay shutting down")
+		s.release(ip, nil)
+		return
+	}
+	defer s.release(ip, sd)
+	if conn.Subprotocol() != Subprotocol {
+		conn.Close(websocket.StatusPolicyViolation, "want subprotocol "+Subprotocol)
+		return
+	}
+	conn.SetReadLimit(int64(s.limits.MaxMessageBytes))
+	sd.serve()
+}
+
+// closeWith ends the connection with code and reason. The close handshake
+// waits at most a few seconds for a client that does not answer.
+func closeWith(c *websocket.Conn, code websocket.StatusCode, reason string) {
+	c.Close(code, clip(reason, 120))
+}
+
+// serve runs the connection: the hello, the wait for a peer, and the
+// forwarding of the peer's messages, all in the goroutine serving the
+// request. Timers close the connection when it is idle or waits too long.
+func (sd *side) serve() {
+	s := sd.srv
+	idle := time.AfterFunc(s.limits.IdleTimeout, func() {
+		closeWith(sd.conn, codeTimeout, "idle too long")
+	})
+	defer idle.Stop()
+
+	_, b, err := sd.conn.Read(s.ctx)
+	if err != nil {
+		s.log.Debug("no hello", "conn", sd.id, "err", err)
+		return
+	}
+	h, err := parseHello(b)
+	if err != nil {
+		s.log.Info("bad hello", "conn", sd.id, "addr", sd.ip, "err", err)
+		closeWith(sd.conn, codeBadMessage, err.Error())
+		return
+	}
+	idle.Reset(s.limits.IdleTimeout)
+	sd.role = h.role
+	sd.key = "p/" + h.nameplate
+	if !h.role.Pairing() {
+		sd.key = "r/" + h.nameplate
+	}
+	log := s.log.With("conn", sd.id, "role", h.role.String(), "nameplate", h.nameplate)
+
+	found, err := s.mailbox.Put(sd.key, sd)
+	switch {
+	case errors.Is(err, ErrRetired):
+		log.Info("refused: nameplate retired")
+		closeWith(sd.conn, codeRetired, "nameplate retired")
+		return
+	case errors.Is(err, ErrTaken):
+		log.Info("refused: nameplate taken")
+		closeWith(sd.conn, codeTaken, "nameplate taken")
+		return
+	case err != nil:
+		log.Warn("mailbox", "err", err)
+		closeWith(sd.conn, websocket.StatusInternalError, "mailbox unavailable")
+		return
+	}
+	ended := false // whether this side reported the failure that ended it
+	defer func() { sd.leave(log, ended) }()
+
+	w := welcome{maxMessage: s.limits.MaxMessageBytes, idle: s.limits.IdleTimeout}
+	err = sd.write(w.marshal())
+	close(sd.welcomed)
+	if err != nil {
+		return
+	}
+	if found == nil {
+		log.Info("waiting")
+		wait := time.AfterFunc(s.limits.WaitTimeout, func() {
+			if sd.getPeer() == nil {
+				closeWith(sd.conn, codeTimeout, "no peer came")
+			}
+		})
+		defer wait.Stop()
+	} else {
+		p, ok := found.(*side)
+		if !ok || !p.link(sd) || !sd.link(p) {
+			log.Info("peer left before joining")
+			closeWith(sd.conn, codePeerLeft, "peer left")
+			return
+		}
+		log.Info("joined", "peer", p.id)
+		joined := []byte{msgJoined}
+		<-p.welcomed
+		p.write(joined)
+		if sd.write(joined) != nil {
+			return
+		}
+	}
+
+	for {
+		_, b, err := sd.conn.Read(s.ctx)
+		if err != nil {
+			log.Debug("read", "err", err)
+			return
+		}
+		idle.Reset(s.limits.IdleTimeout)
+		typ, err := parseClientMessage(b)
+		if err != nil {
+			log.Info("bad message", "err", err)
+			closeWith(sd.conn, codeBadMessage, err.Error())
+			return
+		}
+		switch typ {
+		case msgData:
+			p := sd.getPeer()
+			if p == nil {
+				closeWith(sd.conn, codeBadMessage, "data before the peer joined")
+				return
+			}
+			if err := p.write(b); err != nil {
+				return
+			}
+		case msgFail:
+			reason, _ := parseFail(b)
+			log.Info("side failed", "reason", reason)
+			ended = true
+			if p := sd.getPeer(); p != nil {
+				go closeWith(p.conn, codePeerFailed, reason)
+			}
+			closeWith(sd.conn, websocket.StatusNormalClosure, "")
+			return
+		}
+	}
+}
+
+// write sends one message to the side, bounded by the idle timeout.
+func (sd *side) write(b []byte) error {
+	ctx, cancel := context.WithTimeout(sd.srv.ctx, sd.srv.limits.IdleTimeout)
+	defer cancel()
+	return sd.conn.Write(ctx, websocket.MessageBinary, b)
+}
+
+// leave ends the side: the mailbox forgets it, retiring a used pairing
+// nameplate, and a joined peer is told.
+func (sd *side) leave(log *slog.Logger, failed bool) {
+	sd.mu.Lock()
+	sd.closed = true
+	p := sd.peer
+	sd.mu.Unlock()
+	sd.srv.mailbox.Leave(sd.key, sd, sd.role.Pairing())
+	if p != nil && !failed {
+		// The close handshake waits for the peer's client; this handler
+		// does not.
+		go closeWith(p.conn, codePeerLeft, "peer left")
+	}
+	sd.conn.CloseNow()
+	log.Info("closed")
+}
