@@ -22,13 +22,20 @@ func BenchmarkEncode(b *testing.B) {
 				for b.Loop() {
 					syms, _ = c.Encode(syms[:0], payload)
 				}
+				airtime := float64(c.Symbols(n)) * symbolSeconds
+				b.ReportMetric(airtime*float64(b.N)/b.Elapsed().Seconds(), "x-realtime")
 			})
 		}
 	}
 }
 
+// symbolSeconds is the symbol duration of warble's audible profile, used to
+// express decoding speed as a multiple of the frame's airtime.
+const symbolSeconds = 0.016
+
 // BenchmarkDecode measures Decode of one frame (ns/op is per frame) from
-// noisy LLRs.
+// noisy LLRs; x-realtime is the frame's airtime at 16 ms per symbol over the
+// time to decode it.
 func BenchmarkDecode(b *testing.B) {
 	for _, r := range rates {
 		for _, n := range benchSizes {
@@ -50,6 +57,8 @@ func BenchmarkDecode(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				airtime := float64(c.Symbols(n)) * symbolSeconds
+				b.ReportMetric(airtime*float64(b.N)/b.Elapsed().Seconds(), "x-realtime")
 			})
 		}
 	}

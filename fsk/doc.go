@@ -30,6 +30,11 @@
 //
 //	L_k = log I0(2·√(Es·E_k) / N0)
 //
+// On amd64 the innermost loops — the mixer's integrate and dump, the FFT's
+// butterflies, the tone bank's correlations and the coarse decimation — are
+// SSE2 assembly, which every amd64 processor has; other architectures run
+// the same arithmetic in Go, and the tests hold the two to each other.
+//
 // None of the types in this package is safe for concurrent use; use one per
 // goroutine.
 package fsk

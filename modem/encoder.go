@@ -15,12 +15,38 @@ type Encoder struct {
 	rate int
 	mod  *fsk.Modulator
 	code *codec.Code
+	tx   transmitter // for families other than Native
+}
+
+// transmitter synthesises the transmissions of a family other than Native.
+type transmitter interface {
+	airtime(n int) time.Duration
+	maxPayload() int
+	appendTo(dst []float32, payload []byte) ([]float32, error)
+}
+
+// transmitter returns the synthesiser of a non-native profile.
+func (p Profile) transmitter(sampleRate int) (transmitter, error) {
+	switch p.Family {
+	case GGWave:
+		return &ggEncoder{g: p.GGWave, rate: sampleRate, amp: p.Amplitude}, nil
+	case Bell:
+		return &bellEncoder{b: p.Bell, rate: sampleRate, amp: p.Amplitude}, nil
+	}
+	return nil, fmt.Errorf("modem: profile %s: unknown family %d", p.Name, p.Family)
 }
 
 // NewEncoder validates p at sampleRate and returns its encoder.
 func NewEncoder(p Profile, sampleRate int) (*Encoder, error) {
 	if err := p.Validate(sampleRate); err != nil {
 		return nil, err
+	}
+	if p.Family != Native {
+		tx, err := p.transmitter(sampleRate)
+		if err != nil {
+			return nil, err
+		}
+		return &Encoder{p: p, rate: sampleRate, tx: tx}, nil
 	}
 	mod, err := fsk.NewModulator(p.Tones, sampleRate, p.Amplitude)
 	if err != nil {
@@ -41,12 +67,29 @@ func (e *Encoder) SampleRate() int { return e.rate }
 
 // Airtime returns the duration of the transmission of an n-byte payload.
 func (e *Encoder) Airtime(n int) time.Duration {
+	if e.tx != nil {
+		return e.tx.airtime(n)
+	}
 	return time.Duration(len(e.p.Preamble)+e.code.Symbols(n)) * e.p.Tones.Symbol
 }
 
-// Encode appends the transmission of payload (1 to codec.MaxPayload bytes)
-// to dst, with no silence before or after.
+// MaxPayload returns the longest payload the encoder takes, in bytes.
+func (e *Encoder) MaxPayload() int {
+	if e.tx != nil {
+		return e.tx.maxPayload()
+	}
+	return codec.MaxPayload
+}
+
+// Encode appends the transmission of payload (1 to [Encoder.MaxPayload]
+// bytes) to dst, with no silence before or after.
 func (e *Encoder) Encode(dst []float32, payload []byte) ([]float32, error) {
+	if e.tx != nil {
+		if len(payload) < 1 || len(payload) > e.tx.maxPayload() {
+			return dst, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", len(payload), e.tx.maxPayload())
+		}
+		return e.tx.appendTo(dst, payload)
+	}
 	if len(payload) < 1 || len(payload) > codec.MaxPayload {
 		return dst, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", len(payload), codec.MaxPayload)
 	}

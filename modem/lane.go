@@ -3,14 +3,17 @@ package modem
 import (
 	"bytes"
 	"math"
+	"slices"
 
 	"warble/codec"
 	"warble/fsk"
 )
 
-// lane runs one profile: downconversion, the preamble search on a
-// spectrogram, and the fine stage that refines time and skew, demodulates
-// with soft metrics and asks the codec for a verified payload.
+// lane runs one profile: the downconverter's first stage on every sample,
+// the preamble search on a spectrogram of its coarse decimation, and, only
+// around candidates, the downconverter's filter and the fine stage that
+// refines time and skew, demodulates with soft metrics and asks the codec for
+// a verified payload.
 type lane struct {
 	p     Profile
 	stats *Stats
@@ -25,24 +28,36 @@ type lane struct {
 	dec   *codec.Decoder
 	np    int // preamble symbols
 
-	z     []complex64 // decimated history; z[0] is index zBase
+	// The lane keeps a history of the downconverter's stage-1 output u and
+	// runs its stage-2 filter only where a candidate needs the decimated
+	// signal z; the spectrogram reads the cheaper coarse decimation of u.
+	u     []complex64 // stage-1 history; u[0] is index uBase, a multiple of fd
+	uBase int64
+	uKeep int
+	uTmp  []complex64
+	fd    int         // stage-1 samples per decimated sample
+	flen  int         // stage-2 filter length
+	z     []complex64 // decimated signal near candidates; z[0] is index zBase
 	zBase int64
-	keep  int
-	zTmp  []complex64
 
-	fft      *fsk.FFT
-	fbuf     []complex64
-	rows     [][]float32 // ring of normalised spectrogram rows
-	nrows    int64       // rows computed so far
-	rowOff   []int       // row offset of each preamble symbol
-	steps    []skewStep
-	thresh   float32
-	bandLo   int // spectrogram bins used for the noise floor: [bandLo, bandHi) around 0, wrapped
-	bandHi   int
-	clActive bool
-	clRow    int64
-	clStep   int
-	clScore  float32
+	fft         *fsk.FFT
+	fbuf        []complex64
+	rows        [][]float32 // ring of normalised spectrogram rows
+	clipped     [][]float32 // the same rows clipped at clipShare
+	flat        []float32   // rows end to end
+	flatClipped []float32   // clipped end to end
+	nrows       int64       // rows computed so far
+	rowOff      []int       // row offset of each preamble symbol
+	steps       []skewStep
+	thresh      float32
+	bandLo      int       // spectrogram bins kept, for the search and the noise floor: [bandLo, bandHi) around 0
+	binIdx      []int32   // where bin bandLo+j lies in the FFT's scrambled output
+	soff        []int     // offsets in flat of the rows of the preamble symbols being scored
+	reach       []float32 // the most the symbols after symbol i can add, plus a margin
+	clActive    bool
+	clRow       int64
+	clStep      int
+	clScore     float32
 
 	pending []cand
 	recent  []recentFrame
@@ -95,11 +110,14 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 	}
 	lo, hi := p.BandHz()
 	fc := (lo + hi) / 2
-	hw := (hi-lo)/2 + p.Tones.SpacingHz + p.MaxSkew*hi
+	// The margin covers the skew, a tone spacing, and the mixer's rounding
+	// of the centre (at most rate/2048).
+	hw := (hi-lo)/2 + p.Tones.SpacingHz + p.MaxSkew*hi + float64(rate)/2048
 	dc, err := fsk.NewDownconverter(rate, fc, hw)
 	if err != nil {
 		return nil, err
 	}
+	fc = dc.CenterHz()
 	l := &lane{p: p, stats: stats, rate: float64(rate), dc: dc, fsd: dc.OutputRate(), fc: fc, code: code, dec: code.NewDecoder(), np: len(p.Preamble)}
 	l.sym = p.Tones.SymbolSeconds() * l.fsd
 	l.win = int(math.Round(l.sym))
@@ -116,15 +134,28 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 	for i := range l.rowOff {
 		l.rowOff[i] = int(math.Round(float64(i) * l.sym / float64(l.hop)))
 	}
-	nr := l.rowOff[l.np-1] + 8
-	l.rows = make([][]float32, nr)
-	for i := range l.rows {
-		l.rows[i] = make([]float32, nf)
-	}
 	binHz := l.fsd / float64(nf)
-	span := (hi-lo)/2 + p.Tones.SpacingHz
-	l.bandHi = int(span/binHz) + 1
-	l.bandLo = -l.bandHi
+	span := (hi-lo)/2 + p.Tones.SpacingHz + math.Abs(fc-(lo+hi)/2)
+	bandHi := int(span/binHz) + 1
+	l.bandLo = -bandHi
+	for b := l.bandLo; b < bandHi; b++ {
+		l.binIdx = append(l.binIdx, int32(l.fft.Bin((b+nf)%nf)))
+	}
+	nr := l.rowOff[l.np-1] + 8
+	nb := len(l.binIdx)
+	l.flat = make([]float32, nr*nb)
+	l.flatClipped = make([]float32, nr*nb)
+	l.rows = make([][]float32, nr)
+	l.clipped = make([][]float32, nr)
+	for i := range l.rows {
+		l.rows[i] = l.flat[i*nb : (i+1)*nb]
+		l.clipped[i] = l.flatClipped[i*nb : (i+1)*nb]
+	}
+	l.soff = make([]int, l.np)
+	l.reach = make([]float32, l.np)
+	for i := range l.reach {
+		l.reach[i] = clipShare*float32(l.np-1-i) + 0.01
+	}
 	// Skew steps: neighbouring steps move the top tone by half a bin.
 	d := 0.5 * binHz / hi
 	n := int(math.Ceil(p.MaxSkew/d)) * 2
@@ -139,16 +170,24 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 		st := skewStep{eps: eps, bins: make([]int, l.np)}
 		for k, t := range p.Preamble {
 			f := p.Tones.Hz(t)*(1+eps) - fc
-			b := int(math.Round(f / binHz))
-			st.bins[k] = ((b % nf) + nf) % nf
+			b := int(math.Round(f/binHz)) - l.bandLo
+			st.bins[k] = max(0, min(len(l.binIdx)-1, b))
+		}
+		// A step that reads the same bins as the one before scores the
+		// same and, coming later, never wins a tie: skip it.
+		if k := len(l.steps); k > 0 && slices.Equal(l.steps[k-1].bins, st.bins) {
+			continue
 		}
 		l.steps = append(l.steps, st)
 	}
-	l.thresh = thresholdFor(l.np, len(l.steps))
+	l.thresh = thresholdFor(l.np, n+1)
 	l.fineStep = 0.05 * p.Tones.SpacingHz / hi
 	maxSyms := l.np + code.Symbols(codec.MaxPayload) + 4
-	l.keep = int(float64(maxSyms)*l.sym/(1-p.MaxSkew)) + 4*l.win + 64
-	l.z = make([]complex64, 0, 2*l.keep)
+	keep := int(float64(maxSyms)*l.sym/(1-p.MaxSkew)) + 4*l.win + 64
+	l.fd, l.flen = dc.FilterDecimation(), dc.FilterLen()
+	l.uKeep = keep*l.fd + l.flen + l.fd
+	l.u = make([]complex64, 0, 2*l.uKeep)
+	l.z = make([]complex64, 0, keep+64)
 	l.pending = make([]cand, 0, 16)
 	l.recent = make([]recentFrame, 0, 8)
 	l.lastEnd = math.Inf(-1)
@@ -157,6 +196,8 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 
 func (l *lane) reset() {
 	l.dc.Reset()
+	l.u = l.u[:0]
+	l.uBase = 0
 	l.z = l.z[:0]
 	l.zBase = 0
 	l.nrows = 0
@@ -173,19 +214,55 @@ func (l *lane) latency() int {
 
 func (l *lane) zEnd() int64 { return l.zBase + int64(len(l.z)) }
 
+// zAvail returns how many decimated samples the history covers: z[q] can be
+// computed for q < zAvail.
+func (l *lane) zAvail() int64 {
+	end := l.uBase + int64(len(l.u))
+	if end < int64(l.flen) {
+		return 0
+	}
+	return (end-int64(l.flen))/int64(l.fd) + 1
+}
+
+// zMin returns the first decimated sample the history still covers.
+func (l *lane) zMin() int64 { return (l.uBase + int64(l.fd) - 1) / int64(l.fd) }
+
+// ensureZ makes l.z hold the decimated samples [lo, hi), clamped to what the
+// history covers, filtering only what it does not hold yet.
+func (l *lane) ensureZ(lo, hi int64) {
+	lo = max(lo, l.zMin())
+	hi = min(hi, l.zAvail())
+	if lo < l.zBase || lo > l.zEnd() {
+		l.z = l.z[:0]
+		l.zBase = lo
+	}
+	from := l.zEnd()
+	if hi <= from {
+		return
+	}
+	if int(hi-l.zBase) > cap(l.z) && lo > l.zBase {
+		n := copy(l.z, l.z[lo-l.zBase:])
+		l.z = l.z[:n]
+		l.zBase = lo
+	}
+	fd := int64(l.fd)
+	l.z = l.dc.Filter(l.z, l.u[from*fd-l.uBase:(hi-1)*fd+int64(l.flen)-l.uBase])
+}
+
 func (l *lane) receive(out []Frame, samples []float32) []Frame {
-	l.zTmp = l.dc.Process(l.zTmp[:0], samples)
-	zt := l.zTmp
-	for len(zt) > 0 {
-		if len(l.z) == cap(l.z) {
-			drop := len(l.z) - l.keep
-			copy(l.z, l.z[drop:])
-			l.z = l.z[:l.keep]
-			l.zBase += int64(drop)
+	l.uTmp = l.dc.Mix(l.uTmp[:0], samples)
+	ut := l.uTmp
+	for len(ut) > 0 {
+		if len(l.u) == cap(l.u) {
+			drop := len(l.u) - l.uKeep
+			drop -= drop % l.fd
+			n := copy(l.u, l.u[drop:])
+			l.u = l.u[:n]
+			l.uBase += int64(drop)
 		}
-		k := min(cap(l.z)-len(l.z), len(zt))
-		l.z = append(l.z, zt[:k]...)
-		zt = zt[k:]
+		k := min(cap(l.u)-len(l.u), len(ut))
+		l.u = append(l.u, ut[:k]...)
+		ut = ut[k:]
 		out = l.advance(out)
 	}
 	return out
@@ -196,7 +273,7 @@ func (l *lane) receive(out []Frame, samples []float32) []Frame {
 func (l *lane) advance(out []Frame) []Frame {
 	for {
 		start := l.nrows * int64(l.hop)
-		if start+int64(l.win) > l.zEnd() {
+		if start+int64(l.win) > l.zAvail() {
 			break
 		}
 		l.computeRow(start)
@@ -210,55 +287,35 @@ func (l *lane) advance(out []Frame) []Frame {
 
 func (l *lane) computeRow(start int64) {
 	buf := l.fbuf
-	src := l.z[start-l.zBase : start-l.zBase+int64(l.win)]
-	copy(buf, src)
-	clear(buf[len(src):])
-	l.fft.Transform(buf)
-	row := l.rows[l.nrows%int64(len(l.rows))]
-	nf := len(buf)
-	var sum, max float32
-	cnt := 0
-	for b := l.bandLo; b < l.bandHi; b++ {
-		i := (b + nf) % nf
-		v := buf[i]
-		e := real(v)*real(v) + imag(v)*imag(v)
-		sum += e
-		if e > max {
-			max = e
-		}
-		cnt++
-	}
-	mean := (sum - max) / float32(cnt-1)
+	l.dc.Coarse(buf[:l.win], l.u[start*int64(l.fd)-l.uBase:])
+	clear(buf[l.win:])
+	l.fft.TransformScrambled(buf)
+	slot := l.nrows % int64(len(l.rows))
+	row := l.rows[slot][:len(l.binIdx)]
+	clipped := l.clipped[slot][:len(row)]
+	sum, mx := bandEnergies(row, buf, l.binIdx)
+	mean := (sum - mx) / float32(len(row)-1)
 	if !(mean > 0) {
 		mean = 1e-30
 	}
-	inv := 1 / mean
-	for b := l.bandLo; b < l.bandHi; b++ {
-		i := (b + nf) % nf
-		v := buf[i]
-		row[i] = (real(v)*real(v) + imag(v)*imag(v)) * inv
-	}
+	scaleClip(row, clipped, 1/mean, clipShare)
 }
 
 // search scores a preamble starting at row s over every skew step. The
 // detection score clips each symbol's share; the raw sum picks the step.
 func (l *lane) search(s int64) {
-	nr := int64(len(l.rows))
-	best, bestRaw, bestStep := float32(0), float32(0), 0
-	for k, st := range l.steps {
-		var sc, raw float32
-		for i, off := range l.rowOff {
-			// Clip each symbol's share so that one strong data tone that
-			// happens to sit where the preamble expects one cannot trigger.
-			e := l.rows[(s+int64(off))%nr][st.bins[i]]
-			sc += min(e, clipShare)
-			raw += e
+	nr := len(l.rows)
+	soff := l.soff[:len(l.rowOff)]
+	base := int(s % int64(nr))
+	for i, off := range l.rowOff {
+		r := base + off
+		if r >= nr {
+			r -= nr
 		}
-		if sc > best || (sc == best && raw > bestRaw) {
-			best, bestRaw, bestStep = sc, raw, k
-		}
+		soff[i] = r * len(l.binIdx)
 	}
-	if best > l.thresh {
+	best, bestStep := l.bestStep()
+	if bestStep >= 0 && best > l.thresh {
 		if !l.clActive || best > l.clScore {
 			l.clActive, l.clRow, l.clStep, l.clScore = true, s, bestStep, best
 		}
@@ -276,6 +333,44 @@ func (l *lane) search(s int64) {
 	}
 }
 
+// bestStep scores every skew step of the search set up in l.soff
+// and returns the highest clipped score, ties going to the higher raw score,
+// and its step; −1 if no score tops the threshold. Only a score above the
+// threshold can start a candidate, so the best starts there, and a step is
+// dropped as soon as its remaining symbols, at clipShare each, could not
+// lift it that high (reach holds a margin for rounding, so no step that could
+// win is dropped).
+func (l *lane) bestStep() (float32, int) {
+	soff := l.soff[:len(l.rowOff)]
+	reach := l.reach[:len(soff)]
+	flat, clipped := l.flat, l.flatClipped
+	best, bestRaw, bestStep := l.thresh, float32(math.Inf(-1)), -1
+	for k, st := range l.steps {
+		// Clip each symbol's share so that one strong data tone that
+		// happens to sit where the preamble expects one cannot trigger.
+		bins := st.bins[:len(soff)]
+		var sc float32
+		i := 0
+		for ; i < len(bins); i++ {
+			sc += clipped[soff[i]+bins[i]]
+			if sc+reach[i] < best {
+				break
+			}
+		}
+		if i < len(bins) || sc < best {
+			continue
+		}
+		var raw float32
+		for i, b := range bins {
+			raw += flat[soff[i]+b]
+		}
+		if sc > best || raw > bestRaw {
+			best, bestRaw, bestStep = sc, raw, k
+		}
+	}
+	return best, bestStep
+}
+
 // runPending advances every candidate as far as the history allows.
 func (l *lane) runPending(out []Frame) []Frame {
 	i := 0
@@ -285,13 +380,15 @@ func (l *lane) runPending(out []Frame) []Frame {
 		switch c.stage {
 		case 0:
 			need := float64(c.row*int64(l.hop)+int64(l.hop)) + float64(l.np+l.code.HeaderSymbols()+1)*l.sym/(1-l.p.MaxSkew) + float64(l.win)
-			if float64(l.zEnd()) < need {
+			if float64(l.zAvail()) < need {
 				break
 			}
-			if float64(c.row*int64(l.hop)-int64(l.hop)) < float64(l.zBase) || l.inside(float64(c.row*int64(l.hop))) {
+			lo := c.row*int64(l.hop) - int64(l.hop)
+			if lo < l.zMin() || l.inside(float64(c.row*int64(l.hop))) {
 				drop = true
 				break
 			}
+			l.ensureZ(lo-8, l.zAvail())
 			l.refine(c)
 			if l.isRecent(c.tau) {
 				drop = true
@@ -308,9 +405,10 @@ func (l *lane) runPending(out []Frame) []Frame {
 		case 1:
 			symE := l.sym / (1 + c.eps)
 			need := c.tau + float64(l.np+l.code.Symbols(c.n)+1)*symE + float64(l.win) + 2
-			if float64(l.zEnd()) < need {
+			if float64(l.zAvail()) < need {
 				break
 			}
+			l.ensureZ(int64(c.tau)-8, l.zAvail())
 			f, ok := l.frame(c, need)
 			drop = true
 			if ok {
@@ -440,19 +538,27 @@ func (l *lane) demod(c *cand, from, to int, track bool) {
 	for b := from; b < to; b += block {
 		e := min(b+block, to)
 		if track {
+			// The strongest tone of each symbol on time, then that tone's
+			// energy one sample early and one late.
 			var sc [3]float64
-			for d := -1; d <= 1; d++ {
-				for j := b; j < e; j++ {
-					at := pos(j, float64(d))
-					if at < 0 || at+int64(w) > int64(len(l.z)) {
+			for j := b; j < e; j++ {
+				at := pos(j, 0)
+				if at < 0 || at+int64(w) > int64(len(l.z)) {
+					continue
+				}
+				l.vals = l.bank.Energies(l.vals[:0], l.z[at:at+int64(w)])
+				top, mx := 0, float32(0)
+				for k, v := range l.vals {
+					if v > mx {
+						top, mx = k, v
+					}
+				}
+				sc[1] += float64(mx)
+				for d := int64(-1); d <= 1; d += 2 {
+					if at+d < 0 || at+d+int64(w) > int64(len(l.z)) {
 						continue
 					}
-					l.vals = l.bank.Energies(l.vals[:0], l.z[at:at+int64(w)])
-					mx := float32(0)
-					for _, v := range l.vals {
-						mx = max(mx, v)
-					}
-					sc[d+1] += float64(mx)
+					sc[d+1] += float64(l.bank.Energy(top, l.z[at+d:at+d+int64(w)]))
 				}
 			}
 			if den := sc[0] - 2*sc[1] + sc[2]; den < 0 {

@@ -11,6 +11,12 @@
 //	T_air = (P + Symbols(n))·T
 //
 // for a preamble of P symbols, an n-byte payload and symbol duration T.
+//
+// The modem also speaks its peers' formats, each a [Family] of profiles:
+// ggwave's ([GGWaveProfiles], bit-compatible with ggwave 0.4.0, found in
+// automatic mode alongside the native profiles) and the Bell 103/202
+// modems as minimodem speaks them ([BellProfiles], only by name, since
+// they carry no check and their frames are [Frame].Unverified).
 package modem
 
 import (
@@ -23,10 +29,29 @@ import (
 	"warble/fsk"
 )
 
+// Family is the wire format a [Profile] speaks.
+type Family int
+
+const (
+	// Native is warble's own format (the zero value): the fields Tones,
+	// Preamble, Code and MaxSkew describe it.
+	Native Family = iota
+	// GGWave is ggwave 0.4.0's variable-length message, described by the
+	// GGWave field; see [GGWaveProfiles].
+	GGWave
+	// Bell is Bell 103/202 asynchronous FSK as minimodem speaks it,
+	// described by the Bell field; see [BellProfiles]. It has no integrity
+	// check: its frames are [Frame].Unverified.
+	Bell
+)
+
 // Profile is a complete description of one way of sending frames. Profiles
 // are plain values; [NewEncoder] and [NewReceiver] validate them.
 type Profile struct {
 	Name      string
+	Family    Family       // wire format; Native unless set
+	GGWave    GGWaveParams // Family GGWave only
+	Bell      BellParams   // Family Bell only
 	Tones     fsk.Tones
 	Preamble  []int        // tone index of each preamble symbol
 	Code      codec.Config // codec.Config.BitsPerSymbol must give 2^b == Tones.Count
@@ -92,15 +117,23 @@ var Ultrasonic = Profile{
 // Profiles returns warble's native profiles, the default first.
 func Profiles() []Profile { return []Profile{Audible, Fast, Ultrasonic} }
 
-// Lookup returns the native profile with the given name.
+// AutoProfiles returns the profiles a receiver made without any listens
+// for: the native ones and ggwave's. Bell modems, which cannot tell a frame
+// from noise, are not among them.
+func AutoProfiles() []Profile { return append(Profiles(), GGWaveProfiles()...) }
+
+// allProfiles returns every named profile.
+func allProfiles() []Profile { return append(AutoProfiles(), BellProfiles()...) }
+
+// Lookup returns the profile with the given name: native, ggwave or Bell.
 func Lookup(name string) (Profile, error) {
-	for _, p := range Profiles() {
+	for _, p := range allProfiles() {
 		if p.Name == name {
 			return p, nil
 		}
 	}
-	names := make([]string, 0, 3)
-	for _, p := range Profiles() {
+	var names []string
+	for _, p := range allProfiles() {
 		names = append(names, p.Name)
 	}
 	return Profile{}, fmt.Errorf("modem: unknown profile %q (have %s)", name, strings.Join(names, ", "))
@@ -110,6 +143,23 @@ func Lookup(name string) (Profile, error) {
 func (p Profile) Validate(sampleRate int) error {
 	if p.Name == "" {
 		return fmt.Errorf("modem: profile has no name")
+	}
+	if p.Family != Native {
+		if !(p.Amplitude > 0 && p.Amplitude <= 1) {
+			return fmt.Errorf("modem: profile %s: amplitude %g is outside (0, 1]", p.Name, p.Amplitude)
+		}
+		if sampleRate < 8000 || sampleRate > 192000 {
+			return fmt.Errorf("modem: sample rate %d Hz is outside 8000..192000", sampleRate)
+		}
+	}
+	switch p.Family {
+	case Native:
+	case GGWave:
+		return p.GGWave.validate(p.Name, sampleRate)
+	case Bell:
+		return p.Bell.validate(p.Name, sampleRate)
+	default:
+		return fmt.Errorf("modem: profile %s: unknown family %d", p.Name, p.Family)
 	}
 	if err := p.Tones.Validate(sampleRate); err != nil {
 		return fmt.Errorf("modem: profile %s: %w", p.Name, err)
@@ -142,6 +192,16 @@ func (p Profile) Validate(sampleRate int) error {
 
 // Airtime returns the duration of a transmission of an n-byte payload.
 func (p Profile) Airtime(n int) (time.Duration, error) {
+	if p.Family != Native {
+		t, err := p.transmitter(ggRate)
+		if err != nil {
+			return 0, err
+		}
+		if n < 1 || n > t.maxPayload() {
+			return 0, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", n, t.maxPayload())
+		}
+		return t.airtime(n), nil
+	}
 	c, err := codec.New(p.Code)
 	if err != nil {
 		return 0, err
@@ -162,7 +222,15 @@ func (p Profile) NetBitRate() float64 {
 }
 
 // BandHz returns the lowest and highest tone.
-func (p Profile) BandHz() (lo, hi float64) { return p.Tones.BaseHz, p.Tones.TopHz() }
+func (p Profile) BandHz() (lo, hi float64) {
+	switch p.Family {
+	case GGWave:
+		return float64(p.GGWave.FreqStartBin) * ggBinHz, float64(p.GGWave.topBin()) * ggBinHz
+	case Bell:
+		return min(p.Bell.MarkHz, p.Bell.SpaceHz), max(p.Bell.MarkHz, p.Bell.SpaceHz)
+	}
+	return p.Tones.BaseHz, p.Tones.TopHz()
+}
 
 // gray maps a symbol value to its tone.
 func gray(v int) int { return v ^ v>>1 }

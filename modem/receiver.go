@@ -14,6 +14,7 @@ type Frame struct {
 	Start       time.Duration // StartSample as time from the first sample received
 	SNR         float64       // estimated full-band SNR in dB
 	SkewPPM     float64       // estimated clock skew of the sender, parts per million
+	Unverified  bool          // the family has no integrity check (Bell): the payload may hold errors
 	done        float64       // input sample at which the frame completed (ordering)
 }
 
@@ -34,23 +35,34 @@ type Stats struct {
 type Receiver struct {
 	rate  int
 	lanes []*lane
+	dets  []detector // families other than Native
 	stats Stats
 	fresh []Frame
 	zeros []float32
 	fed   int64
 }
 
+// detector finds the frames of a family other than Native.
+type detector interface {
+	receive(dst []Frame, samples []float32) []Frame
+	latency() int
+	reset()
+	profiles() []Profile
+}
+
 // NewReceiver returns a receiver at sampleRate for the given profiles; with
-// none, it listens for every native profile that fits the sample rate.
+// none, it listens for every profile of [AutoProfiles] that fits the sample
+// rate.
 func NewReceiver(sampleRate int, profiles ...Profile) (*Receiver, error) {
 	if sampleRate < 8000 || sampleRate > 192000 {
 		return nil, fmt.Errorf("modem: sample rate %d Hz is outside 8000..192000", sampleRate)
 	}
 	auto := len(profiles) == 0
 	if auto {
-		profiles = Profiles()
+		profiles = AutoProfiles()
 	}
 	r := &Receiver{rate: sampleRate}
+	var gg []Profile
 	for _, p := range profiles {
 		if err := p.Validate(sampleRate); err != nil {
 			if auto {
@@ -58,13 +70,25 @@ func NewReceiver(sampleRate int, profiles ...Profile) (*Receiver, error) {
 			}
 			return nil, err
 		}
+		switch p.Family {
+		case GGWave:
+			gg = append(gg, p)
+			continue
+		case Bell:
+			r.dets = append(r.dets, newBellReceiver(p, sampleRate, &r.stats))
+			continue
+		}
 		l, err := newLane(p, sampleRate, &r.stats)
 		if err != nil {
 			return nil, err
 		}
 		r.lanes = append(r.lanes, l)
 	}
-	if len(r.lanes) == 0 {
+	if len(gg) > 0 {
+		// One detector shares its spectrogram among all ggwave protocols.
+		r.dets = append(r.dets, newGGReceiver(gg, sampleRate, &r.stats))
+	}
+	if len(r.lanes)+len(r.dets) == 0 {
 		return nil, fmt.Errorf("modem: no profile fits a sample rate of %d Hz", sampleRate)
 	}
 	return r, nil
@@ -79,6 +103,9 @@ func (r *Receiver) Profiles() []Profile {
 	for i, l := range r.lanes {
 		ps[i] = l.p
 	}
+	for _, d := range r.dets {
+		ps = append(ps, d.profiles()...)
+	}
 	return ps
 }
 
@@ -89,6 +116,9 @@ func (r *Receiver) Stats() Stats { return r.stats }
 func (r *Receiver) Reset() {
 	for _, l := range r.lanes {
 		l.reset()
+	}
+	for _, d := range r.dets {
+		d.reset()
 	}
 	r.stats = Stats{}
 	r.fed = 0
@@ -101,6 +131,9 @@ func (r *Receiver) Receive(dst []Frame, samples []float32) []Frame {
 	fresh := r.fresh[:0]
 	for _, l := range r.lanes {
 		fresh = l.receive(fresh, samples)
+	}
+	for _, d := range r.dets {
+		fresh = d.receive(fresh, samples)
 	}
 	if len(fresh) > 1 {
 		sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].done < fresh[j].done })
@@ -124,6 +157,9 @@ func (r *Receiver) Flush(dst []Frame) []Frame {
 		if d := l.latency(); d > n {
 			n = d
 		}
+	}
+	for _, d := range r.dets {
+		n = max(n, d.latency())
 	}
 	if cap(r.zeros) < n {
 		r.zeros = make([]float32, n)

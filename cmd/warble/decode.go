@@ -24,6 +24,7 @@ type frameJSON struct {
 	SkewPPM    float64 `json:"skew_ppm"`
 	PayloadHex string  `json:"payload_hex"`
 	Text       *string `json:"text,omitempty"`
+	Unverified bool    `json:"unverified,omitempty"` // Bell: no integrity check
 }
 
 // printable reports whether b is UTF-8 text without control characters.
@@ -49,7 +50,8 @@ func round(v float64, digits int) float64 {
 func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 	if asJSON {
 		j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
-			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload)}
+			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload),
+			Unverified: f.Unverified}
 		if printable(f.Payload) {
 			s := string(f.Payload)
 			j.Text = &s
@@ -62,10 +64,14 @@ func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 	if printable(f.Payload) {
 		body = string(f.Payload)
 	}
+	if f.Unverified {
+		body += "\t(unverified)"
+	}
 	fmt.Fprintf(w, "%s\t%.3fs\t%s\tsnr %.1f dB\t%s\n", file, f.Start.Seconds(), f.Profile, f.SNR, body)
 }
 
-// profilesArg resolves -profile: "auto" listens for every native profile.
+// profilesArg resolves -profile: "auto" listens for warble's profiles and
+// ggwave's; a name picks one profile, Bell modems included.
 func profilesArg(name string) ([]modem.Profile, error) {
 	if name == "auto" {
 		return nil, nil
@@ -83,7 +89,7 @@ func init() {
 
 func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("decode", stderr)
-	profile := fs.String("profile", "auto", "profile to listen for, or auto for all")
+	profile := fs.String("profile", "auto", "profile to listen for (see 'warble profiles', ggwave-*, bell103, bell202), or auto for warble's and ggwave's")
 	asJSON := fs.Bool("json", false, "print one JSON object per frame")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble decode [-profile auto|NAME] [-json] FILE...")

@@ -64,12 +64,12 @@ func init() {
 
 func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("encode", stderr)
-	profile := fs.String("profile", "audible", "profile: audible, fast or ultrasonic")
+	profile := fs.String("profile", "audible", "profile: audible, fast, ultrasonic, ggwave-* (normal, fast, fastest, u-…, dt-…), bell103 or bell202")
 	rate := fs.Int("rate", 48000, "sample rate in Hz (8000..96000)")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	out := fs.String("o", "", "write the WAV here instead of stdout")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic] [-rate 48000] [-hex] [-o out.wav] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex] [-o out.wav] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
 		fs.PrintDefaults()
 	}
@@ -94,6 +94,9 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	enc, err := modem.NewEncoder(p, *rate)
 	if err != nil {
 		return &exitError{code: 2, msg: err.Error(), hints: []string{"run 'warble profiles' to see which rates each profile needs"}}
+	}
+	if len(payload) > enc.MaxPayload() {
+		return &exitError{code: 2, msg: fmt.Sprintf("payload is %d bytes; profile %s carries 1 to %d", len(payload), p.Name, enc.MaxPayload())}
 	}
 	pad := *rate / 25 // 40 ms of silence each side
 	samples := make([]float32, pad, pad+int(enc.Airtime(len(payload)).Seconds()*float64(*rate))+2*pad)

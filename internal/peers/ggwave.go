@@ -40,8 +40,18 @@ func GGWaveProtocols() []string {
 	}
 }
 
-// ggwaveDir returns internal/peers/ggwave in the module.
+// GGWaveDirEnv names an environment variable that, when set, gives the
+// directory to run ggwave-cli.js in, with the pinned ggwave package under its
+// node_modules, in place of internal/peers/ggwave. The benchmark sweep sets
+// it to benchmarks/peers, the node package it installs with npm ci.
+const GGWaveDirEnv = "WARBLE_GGWAVE_DIR"
+
+// ggwaveDir returns $WARBLE_GGWAVE_DIR if set, else internal/peers/ggwave in
+// the module.
 func ggwaveDir() (string, error) {
+	if dir := os.Getenv(GGWaveDirEnv); dir != "" {
+		return filepath.Abs(dir)
+	}
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
@@ -215,4 +225,64 @@ func ggwaveDecode(ctx context.Context, cmd string, samples []float32, rate int, 
 func foundNothing(err error) bool {
 	var re *runError
 	return errors.As(err, &re) && exitCode(err) == 1 && strings.TrimSpace(re.stderr) == ""
+}
+
+// GGWaveDecodeMany decodes each recording (all at rate Hz) with a fresh
+// ggwave receiver in one node process, fed as [GGWaveDecode] feeds it, and
+// returns the payloads found in each, in order. It is for benchmarks that
+// decode many short recordings.
+func GGWaveDecodeMany(ctx context.Context, recs [][]float32, rate int) ([][][]byte, error) {
+	if rate <= 0 {
+		return nil, fmt.Errorf("peers: ggwave: sample rate %d Hz is not positive", rate)
+	}
+	node, dir, err := ggwaveSetup()
+	if err != nil {
+		return nil, fmt.Errorf("peers: ggwave: %w", err)
+	}
+	out := make([][][]byte, len(recs))
+	if len(recs) == 0 {
+		return out, nil
+	}
+	err = withTempDir(func(tmp string) error {
+		args := []string{"ggwave-cli.js", "decode-many"}
+		for i, x := range recs {
+			in := filepath.Join(tmp, fmt.Sprintf("in%05d.wav", i))
+			if err := writeWAV(in, x, rate, wavFloat32); err != nil {
+				return err
+			}
+			args = append(args, in)
+		}
+		stdout, err := run(ctx, dir, node, args...)
+		if err != nil {
+			return fmt.Errorf("peers: ggwave decode-many: %w", err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(stdout))
+		sc.Buffer(make([]byte, 1<<16), 1<<24)
+		i := 0
+		for sc.Scan() {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			var msg struct {
+				PayloadsHex []string `json:"payloads_hex"`
+			}
+			if err := json.Unmarshal(line, &msg); err != nil || i >= len(recs) {
+				return fmt.Errorf("peers: ggwave decode-many: bad output line %q", line)
+			}
+			for _, h := range msg.PayloadsHex {
+				p, err := hex.DecodeString(h)
+				if err != nil {
+					return fmt.Errorf("peers: ggwave decode-many: bad payload %q", h)
+				}
+				out[i] = append(out[i], p)
+			}
+			i++
+		}
+		if i != len(recs) {
+			return fmt.Errorf("peers: ggwave decode-many: %d results for %d recordings", i, len(recs))
+		}
+		return nil
+	})
+	return out, err
 }

@@ -279,3 +279,29 @@ func TestWAVStereoAndBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestGGWaveDecodeMany decodes several recordings in one process, each with
+// a fresh receiver, and keeps their order.
+func TestGGWaveDecodeMany(t *testing.T) {
+	needGGWave(t)
+	ctx := testContext(t)
+	a, err := GGWaveEncode(ctx, "fastest", []byte("first"), 48000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := GGWaveEncode(ctx, "dt-fastest", []byte("third"), 48000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	silence := make([]float32, 48000)
+	got, err := GGWaveDecodeMany(ctx, [][]float32{a, silence, b}, 48000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || len(got[0]) != 1 || string(got[0][0]) != "first" || len(got[1]) != 0 || len(got[2]) != 1 || string(got[2][0]) != "third" {
+		t.Fatalf("got %q", got)
+	}
+	if _, err := GGWaveDecodeMany(ctx, [][]float32{a}, 0); err == nil {
+		t.Error("rate 0: no error")
+	}
+}

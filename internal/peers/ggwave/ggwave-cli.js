@@ -45,6 +45,7 @@ function usage() {
     'usage: node ggwave-cli.js encode --protocol NAME [--rate 48000] [--volume 50] (--hex HEX | --text TEXT) -o out.wav',
     '       node ggwave-cli.js decode [--rate R] [--whole | --chunk N] [--verbose] in.wav',
     '       node ggwave-cli.js decode-speed [--rate R] [--whole | --chunk N] in.wav',
+    '       node ggwave-cli.js decode-many in.wav...',
     '       node ggwave-cli.js protocols',
     'protocols: ' + Object.keys(PROTOCOLS).join(', '),
   ].join('\n');
@@ -301,6 +302,22 @@ async function cmdDecode(argv, speed) {
   return messages.length > 0 ? 0 : 1;
 }
 
+// cmdDecodeMany decodes each WAV file with a fresh receiver, fed as a live
+// capture would be, and prints one JSON line per file, in order.
+async function cmdDecodeMany(argv) {
+  const { rest } = parseArgs(argv, []);
+  if (rest.length < 1) throw new UsageError('decode-many takes one or more WAV files');
+  const gg = await loadGGWave(false);
+  const def = gg.getDefaultParameters();
+  for (const file of rest) {
+    const wav = readWav(file);
+    if (wav.rate < MIN_RATE || wav.rate > MAX_RATE) throw new InputError(`${file}: sample rate ${wav.rate} is outside ggwave's ${MIN_RATE}..${MAX_RATE}`);
+    const messages = decodeSamples(gg, wav.samples, wav.rate, defaultChunk(wav.rate, def.samplesPerFrame, def.sampleRate));
+    process.stdout.write(JSON.stringify({ file, payloads_hex: messages.map((m) => m.toString('hex')) }) + '\n');
+  }
+  return 0;
+}
+
 async function cmdProtocols() {
   const gg = await loadGGWave(false);
   const p = gg.getDefaultParameters();
@@ -318,6 +335,7 @@ async function main() {
     case 'encode': return cmdEncode(argv);
     case 'decode': return cmdDecode(argv, false);
     case 'decode-speed': return cmdDecode(argv, true);
+    case 'decode-many': return cmdDecodeMany(argv);
     case 'protocols': return cmdProtocols();
     case undefined:
     case 'help':
