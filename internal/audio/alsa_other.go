@@ -1,0 +1,7 @@
+//go:build cgo && !linux
+
+package audio
+
+func quietALSA() {}
+
+func withoutStderr(f func()) { f() }
