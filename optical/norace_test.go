@@ -1,0 +1,5 @@
+//go:build !race
+
+package optical
+
+const raceEnabled = false
