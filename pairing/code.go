@@ -156,5 +156,39 @@ func (c Code) Typo() bool {
 	return false
 }
 
+// CompactLen is the length in bytes of an audio code's compact form.
+const CompactLen = 2 + AudioBits/8
+
+// Compact returns an audio code as [CompactLen] bytes, for channels that
+// carry bytes rather than text (sound, light): the nameplate as a
+// big-endian uint16, then the 128-bit secret. It returns nil for a code
+// that is not an audio code in canonical form. [ParseCompact] reverses it.
+func (c Code) Compact() []byte {
+	if !c.Audio() {
+		return nil
+	}
+	secret, err := audioEncoding.DecodeString(c.secret)
+	if err != nil || len(secret) != AudioBits/8 || audioEncoding.EncodeToString(secret) != c.secret {
+		return nil
+	}
+	n, err := strconv.Atoi(c.nameplate)
+	if err != nil {
+		return nil
+	}
+	return append([]byte{byte(n >> 8), byte(n)}, secret...)
+}
+
+// ParseCompact reads a code in the form [Code.Compact] returns.
+func ParseCompact(b []byte) (Code, error) {
+	if len(b) != CompactLen {
+		return Code{}, fmt.Errorf("pairing: compact code is %d bytes, want %d: %w", len(b), CompactLen, ErrBadCode)
+	}
+	n := int(b[0])<<8 | int(b[1])
+	if n < 1 || n > MaxNameplate {
+		return Code{}, fmt.Errorf("pairing: compact code has nameplate %d, want 1 to %d: %w", n, MaxNameplate, ErrBadCode)
+	}
+	return Code{nameplate: strconv.Itoa(n), secret: audioEncoding.EncodeToString(b[2:])}, nil
+}
+
 // prs is the password-related string CPace runs on: the whole code text.
 func (c Code) prs() []byte { return []byte(c.String()) }

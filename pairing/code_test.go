@@ -1,6 +1,7 @@
 package pairing
 
 import (
+	"bytes"
 	"errors"
 	"regexp"
 	"strings"
@@ -79,4 +80,53 @@ func TestParseCode(t *testing.T) {
 	if !zero.IsZero() || zero.String() != "" {
 		t.Error("zero code")
 	}
+}
+
+func TestCompact(t *testing.T) {
+	for range 20 {
+		c, err := NewAudioCode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := c.Compact()
+		if len(b) != CompactLen {
+			t.Fatalf("%s: compact form is %d bytes", c, len(b))
+		}
+		again, err := ParseCompact(b)
+		if err != nil || again != c {
+			t.Fatalf("%s: compact form reads back as %s, %v", c, again, err)
+		}
+	}
+	typed, _ := NewCode()
+	if b := mustCode(t, "7-mfrggzdfmztwq2lknnwg23tpoa").Compact(); string(b) != "\x00\x07abcdefghijklmnop" {
+		t.Errorf("compact form %q", b)
+	}
+	// The last letter of a canonical secret leaves its low 2 bits zero.
+	for _, c := range []Code{typed, {}, mustCode(t, "7-mfrggzdfmztwq2lknnwg23tpob"), mustCode(t, "7-mfrggzdfmztwq2lknnwg23tpo7")} {
+		b := c.Compact()
+		if b != nil {
+			t.Errorf("%q has a compact form %x; only canonical audio codes do", c, b)
+		}
+	}
+	for _, b := range [][]byte{nil, make([]byte, CompactLen), append([]byte{0x27, 0x10}, make([]byte, 16)...), make([]byte, CompactLen+1)} {
+		if c, err := ParseCompact(b); !errors.Is(err, ErrBadCode) {
+			t.Errorf("ParseCompact(%x) = %s, %v; want ErrBadCode", b, c, err)
+		}
+	}
+}
+
+func FuzzParseCompact(f *testing.F) {
+	f.Add(append([]byte{0, 7}, make([]byte, 16)...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseCompact(b)
+		if err != nil {
+			return
+		}
+		if !c.Audio() || !bytes.Equal(c.Compact(), b) {
+			t.Fatalf("ParseCompact(%x) = %s, whose compact form is %x", b, c, c.Compact())
+		}
+		if again, err := ParseCode(c.String()); err != nil || again != c {
+			t.Fatalf("ParseCompact(%x) = %s, which reparses as %s, %v", b, c, again, err)
+		}
+	})
 }

@@ -26,7 +26,16 @@
 //
 // On a LAN the joiner may connect before any code exists: [Offer] and
 // [Choose] negotiate the out-of-band challenge (typed code, audio, QR,
-// flash) and the pairing then runs on the same connection.
+// flash) and the pairing then runs on the same connection with
+// [JoinNegotiated] and [HostNegotiated]. They put a digest of the offer and
+// the choice into each side's CPace associated data (ADa, ADb), which ISK,
+// key confirmation and the signed transcript all cover: if anyone changed
+// the negotiation on the way, both sides fail ([ErrNegotiation], or
+// [ErrWrongCode] when the associated data was rewritten too).
+//
+// [Code.Compact] is an audio code's 18-byte form, which sound and light
+// carry ([ParseCompact] reads it). A [URI] carries a code and where to
+// meet (the LAN or a relay), for a QR code: warble:pair?code=…&via=….
 //
 // A [Result] carries the peer's identity and a 32-byte session key.
 // [Store] keeps the local [Identity] and the paired peers in a state

@@ -37,3 +37,18 @@ func Example() {
 	// joiner paired with tv true
 	// host paired with phone true
 }
+
+// A QR code carries a pairing URI: the code, and where to meet the host.
+func ExampleParseURI() {
+	u, err := pairing.ParseURI("warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpob&via=ws%3A%2F%2Frelay.example%3A4000")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(u.Code.Nameplate(), u.Via)
+	_, err = pairing.ParseURI("warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpob&via=lan&x=1")
+	fmt.Println(err)
+	// Output:
+	// 7 ws://relay.example:4000
+	// pairing: unknown parameter "x": not a warble pairing URI
+}

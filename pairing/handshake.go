@@ -1,6 +1,7 @@
 package pairing
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/hkdf"
@@ -40,6 +41,39 @@ const (
 func cpaceCI(code Code) []byte {
 	return lvCat([]byte("warble pairing v1"), []byte(code.Nameplate()))
 }
+
+// cpaceAD is a side's CPace associated data: its role, and after challenge
+// negotiation the negotiation's binding. ISK, and so key confirmation and
+// the signed transcript, covers both sides' AD.
+func cpaceAD(role string, bind []byte) []byte {
+	if bind == nil {
+		return []byte(role)
+	}
+	return lvCat([]byte(role), bind)
+}
+
+// checkAD checks the peer's associated data against what this side
+// expects: a peer that negotiated differently, or not at all when this
+// side did (or the other way round), fails with [ErrNegotiation].
+func checkAD(t msgType, got []byte, role string, bind []byte) error {
+	if bytes.Equal(got, cpaceAD(role, bind)) {
+		return nil
+	}
+	if bytes.Equal(got, []byte(role)) || bytes.HasPrefix(got, prependLen(nil, []byte(role))) {
+		return &negotiationError{t: t}
+	}
+	return protoErr(t, "AD is %q, want the role %q", got, role)
+}
+
+// negotiationError is a peer's associated data that shows it saw another
+// challenge negotiation. It matches [ErrNegotiation] and [ErrProtocol].
+type negotiationError struct{ t msgType }
+
+func (e *negotiationError) Error() string {
+	return ErrNegotiation.Error() + " (seen in the " + e.t.String() + " message)"
+}
+
+func (e *negotiationError) Unwrap() []error { return []error{ErrNegotiation, ErrProtocol} }
 
 // keys is what both sides derive from ISK.
 type keys struct {
@@ -164,6 +198,8 @@ func abortFor(w io.Writer, err error) {
 		return // the peer already knows
 	case errors.Is(err, ErrWrongCode):
 		writeFrame(w, msgAbort, marshalAbort(AbortWrongCode, ""))
+	case errors.Is(err, ErrNegotiation):
+		writeFrame(w, msgAbort, marshalAbort(AbortNegotiation, ""))
 	case errors.As(err, &ve):
 		writeFrame(w, msgAbort, marshalAbort(AbortVersion, ve.Error()))
 	case errors.Is(err, ErrProtocol):
@@ -189,12 +225,28 @@ func randomScalar() (*ristretto255.Scalar, error) {
 // returns no Result: a caller that records only Results never records a
 // failed pairing. A wrong code gives an error matching [ErrWrongCode].
 func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
+	return joinCtx(ctx, rw, nil, code, self, info)
+}
+
+// JoinNegotiated is [Join] after [Offer] on the same stream: the
+// negotiation n goes into the CPace associated data, so that if the host
+// saw a different offer or made a different choice than n records, both
+// sides fail (with an error matching [ErrNegotiation] or [ErrWrongCode])
+// and neither returns a Result.
+func JoinNegotiated(ctx context.Context, rw io.ReadWriter, n Negotiation, code Code, self *Identity, info Info) (*Result, error) {
+	if err := n.check(); err != nil {
+		return nil, err
+	}
+	return joinCtx(ctx, rw, n.binding(), code, self, info)
+}
+
+func joinCtx(ctx context.Context, rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
 	if err := checkArgs(code, self, &info); err != nil {
 		return nil, err
 	}
 	stop := watch(ctx, rw)
 	defer stop()
-	res, err := join(rw, code, self, info)
+	res, err := join(rw, bind, code, self, info)
 	if err != nil {
 		abortFor(rw, err)
 		return nil, ctxErr(ctx, err)
@@ -206,12 +258,25 @@ func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info
 // code it made and showed; see [Join] for what failures do. A code must
 // be used for one Host run only: after a failure it is retired.
 func Host(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
+	return hostCtx(ctx, rw, nil, code, self, info)
+}
+
+// HostNegotiated is [Host] after [Choose] on the same stream, binding the
+// negotiation n into the handshake as [JoinNegotiated] does.
+func HostNegotiated(ctx context.Context, rw io.ReadWriter, n Negotiation, code Code, self *Identity, info Info) (*Result, error) {
+	if err := n.check(); err != nil {
+		return nil, err
+	}
+	return hostCtx(ctx, rw, n.binding(), code, self, info)
+}
+
+func hostCtx(ctx context.Context, rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
 	if err := checkArgs(code, self, &info); err != nil {
 		return nil, err
 	}
 	stop := watch(ctx, rw)
 	defer stop()
-	res, err := host(rw, code, self, info)
+	res, err := host(rw, bind, code, self, info)
 	if err != nil {
 		abortFor(rw, err)
 		return nil, ctxErr(ctx, err)
@@ -232,7 +297,7 @@ func checkArgs(code Code, self *Identity, info *Info) error {
 	return info.Check()
 }
 
-func join(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
+func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
 	sid := make([]byte, sidLen)
 	if _, err := rand.Read(sid); err != nil {
 		return nil, fmt.Errorf("pairing: %w", err)
@@ -244,7 +309,7 @@ func join(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, erro
 		return nil, err
 	}
 	ya := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
-	ada := []byte(roleJoiner)
+	ada := cpaceAD(roleJoiner, bind)
 	a := cpaceA{version: ProtocolVersion, sid: sid, ya: ya, ad: ada}
 	if err := writeFrame(rw, msgCPaceA, a.marshal()); err != nil {
 		return nil, err
@@ -258,8 +323,8 @@ func join(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if string(b.ad) != roleHost {
-		return nil, protoErr(msgCPaceB, "ADb is %q, want %q", b.ad, roleHost)
+	if err := checkAD(msgCPaceB, b.ad, roleHost, bind); err != nil {
+		return nil, err
 	}
 	k, err := cpaceScalarMultVfy(y, b.yb)
 	if err != nil {
@@ -299,7 +364,7 @@ func join(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, erro
 	return &Result{Peer: hc.info, PeerKey: hc.pub, Fingerprint: Fingerprint(hc.pub), SessionKey: ks.session, Initiator: true}, nil
 }
 
-func host(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
+func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
 	p, err := expect(rw, msgCPaceA)
 	if err != nil {
 		return nil, err
@@ -308,8 +373,8 @@ func host(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if string(a.ad) != roleJoiner {
-		return nil, protoErr(msgCPaceA, "ADa is %q, want %q", a.ad, roleJoiner)
+	if err := checkAD(msgCPaceA, a.ad, roleJoiner, bind); err != nil {
+		return nil, err
 	}
 	ci := cpaceCI(code)
 	g := cpaceGenerator(code.prs(), ci, a.sid)
@@ -322,7 +387,7 @@ func host(rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, erro
 		return nil, protoErr(msgCPaceA, "%v", err)
 	}
 	yb := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
-	adb := []byte(roleHost)
+	adb := cpaceAD(roleHost, bind)
 	isk := cpaceISK(a.sid, k, a.ya, a.ad, yb, adb)
 	ks, err := deriveKeys(isk, a.sid, a.ya, a.ad, yb, adb)
 	if err != nil {

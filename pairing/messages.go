@@ -156,6 +156,7 @@ const (
 	AbortNoChallenge = 5 // no out-of-band challenge both sides can use
 	AbortRejected    = 6 // the peer's identity was refused
 	AbortCanceled    = 7 // the user or a timeout ended the attempt
+	AbortNegotiation = 8 // the peer saw another challenge negotiation
 )
 
 // ErrWrongCode is matched when the two sides' codes differ.
@@ -176,6 +177,7 @@ func (e *AbortError) Error() string {
 		AbortNoChallenge: "no challenge both sides can use",
 		AbortRejected:    "identity refused",
 		AbortCanceled:    "canceled",
+		AbortNegotiation: "the challenge negotiation was tampered with",
 	}[e.Reason]
 	if what == "" {
 		what = fmt.Sprintf("reason %d", e.Reason)
@@ -186,8 +188,8 @@ func (e *AbortError) Error() string {
 	return "pairing: peer gave up: " + what
 }
 
-// Is matches an abort to [ErrWrongCode], [ErrBusy], [ErrNoChallenge] or
-// [ErrNotPaired] by its reason.
+// Is matches an abort to [ErrWrongCode], [ErrBusy], [ErrNoChallenge],
+// [ErrNegotiation] or [ErrNotPaired] by its reason.
 func (e *AbortError) Is(target error) bool {
 	switch target {
 	case ErrWrongCode:
@@ -196,6 +198,8 @@ func (e *AbortError) Is(target error) bool {
 		return e.Reason == AbortBusy
 	case ErrNoChallenge:
 		return e.Reason == AbortNoChallenge
+	case ErrNegotiation:
+		return e.Reason == AbortNegotiation
 	case ErrNotPaired:
 		return e.Reason == AbortRejected
 	}

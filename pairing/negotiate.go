@@ -2,6 +2,7 @@ package pairing
 
 import (
 	"context"
+	"crypto/sha512"
 	"errors"
 	"fmt"
 	"io"
@@ -12,25 +13,55 @@ import (
 // challenge.
 var ErrNoChallenge = errors.New("pairing: no out-of-band challenge both sides can use")
 
+// ErrNegotiation is matched when the two sides of a handshake saw different
+// challenge negotiations: someone between them changed the offer or the
+// choice (to steer the code onto a channel they can read, say).
+var ErrNegotiation = errors.New("pairing: the two sides saw different challenge negotiations (tampered with on the way)")
+
+// Negotiation is what [Offer] and [Choose] agreed on. [JoinNegotiated] and
+// [HostNegotiated] bind it into the handshake, so a pairing completes only
+// if both sides saw the same offer and the same choice.
+type Negotiation struct {
+	Offered []string // the joiner's offer, in its order of preference
+	Chosen  string   // the challenge the host chose: one of Offered
+}
+
+// IsZero reports whether n is the zero Negotiation, which binds nothing.
+func (n Negotiation) IsZero() bool { return n.Chosen == "" && len(n.Offered) == 0 }
+
+// binding is the digest of n that goes into both sides' CPace associated
+// data: SHA-512 of the offer as it travelled and the chosen challenge.
+func (n Negotiation) binding() []byte {
+	h := sha512.Sum512(lvCat([]byte("warble pairing v1 negotiation"), marshalOffer(n.Offered), []byte(n.Chosen)))
+	return h[:]
+}
+
+func (n Negotiation) check() error {
+	if n.Chosen == "" || !slices.Contains(n.Offered, n.Chosen) {
+		return fmt.Errorf("pairing: negotiation chose %q, which is not among the offered %q", n.Chosen, n.Offered)
+	}
+	return nil
+}
+
 // Offer is the joiner's side of challenge negotiation, run on a
 // connection opened before any code exists: it tells the host which
 // challenges it can take (in order of preference: [ChallengeCode],
-// [ChallengeAudio], [ChallengeQR], [ChallengeFlash]) and returns the one
-// the host chose. Then the code arrives out of band and [Join] runs on
-// the same connection.
-func Offer(ctx context.Context, rw io.ReadWriter, canTake []string) (string, error) {
+// [ChallengeAudio], [ChallengeQR], [ChallengeFlash]) and returns the
+// negotiation, whose Chosen field is the one the host chose. Then the code
+// arrives out of band and [JoinNegotiated] runs on the same connection.
+func Offer(ctx context.Context, rw io.ReadWriter, canTake []string) (Negotiation, error) {
 	if len(canTake) == 0 || len(canTake) > maxChallenges {
-		return "", fmt.Errorf("pairing: offer 1 to %d challenges, not %d", maxChallenges, len(canTake))
+		return Negotiation{}, fmt.Errorf("pairing: offer 1 to %d challenges, not %d", maxChallenges, len(canTake))
 	}
 	for _, k := range canTake {
 		if k == "" || checkText(k, MaxTransportLen, "challenge") != nil {
-			return "", fmt.Errorf("pairing: bad challenge name %q", k)
+			return Negotiation{}, fmt.Errorf("pairing: bad challenge name %q", k)
 		}
 	}
 	stop := watch(ctx, rw)
 	defer stop()
 	if err := writeFrame(rw, msgOffer, marshalOffer(canTake)); err != nil {
-		return "", ctxErr(ctx, err)
+		return Negotiation{}, ctxErr(ctx, err)
 	}
 	p, err := expect(rw, msgChallenge)
 	if err != nil {
@@ -38,47 +69,47 @@ func Offer(ctx context.Context, rw io.ReadWriter, canTake []string) (string, err
 		if errors.As(err, &ae) && ae.Reason == AbortNoChallenge {
 			err = fmt.Errorf("%w: %v", ErrNoChallenge, ae)
 		}
-		return "", ctxErr(ctx, err)
+		return Negotiation{}, ctxErr(ctx, err)
 	}
 	k, err := parseChallenge(p)
 	if err != nil {
 		abortFor(rw, err)
-		return "", ctxErr(ctx, err)
+		return Negotiation{}, ctxErr(ctx, err)
 	}
 	if !slices.Contains(canTake, k) {
 		err := protoErr(msgChallenge, "host chose %q, which was not offered", k)
 		abortFor(rw, err)
-		return "", err
+		return Negotiation{}, err
 	}
-	return k, nil
+	return Negotiation{Offered: slices.Clone(canTake), Chosen: k}, nil
 }
 
 // Choose is the host's side of challenge negotiation: it reads the
 // joiner's offer, picks the first of canGive (the host's order of
-// preference) that the joiner can take, and tells the joiner. With none in
-// common it tells the joiner so and returns an error matching
-// [ErrNoChallenge].
-func Choose(ctx context.Context, rw io.ReadWriter, canGive []string) (string, error) {
+// preference) that the joiner can take, tells the joiner, and returns the
+// negotiation for [HostNegotiated]. With none in common it tells the joiner
+// so and returns an error matching [ErrNoChallenge].
+func Choose(ctx context.Context, rw io.ReadWriter, canGive []string) (Negotiation, error) {
 	stop := watch(ctx, rw)
 	defer stop()
 	p, err := expect(rw, msgOffer)
 	if err != nil {
 		abortFor(rw, err)
-		return "", ctxErr(ctx, err)
+		return Negotiation{}, ctxErr(ctx, err)
 	}
 	offered, err := parseOffer(p)
 	if err != nil {
 		abortFor(rw, err)
-		return "", err
+		return Negotiation{}, err
 	}
 	for _, k := range canGive {
 		if slices.Contains(offered, k) {
 			if err := writeFrame(rw, msgChallenge, prependLen(nil, []byte(k))); err != nil {
-				return "", ctxErr(ctx, err)
+				return Negotiation{}, ctxErr(ctx, err)
 			}
-			return k, nil
+			return Negotiation{Offered: offered, Chosen: k}, nil
 		}
 	}
 	writeFrame(rw, msgAbort, marshalAbort(AbortNoChallenge, ""))
-	return "", fmt.Errorf("%w: the joiner can take %q, this host can give %q", ErrNoChallenge, offered, canGive)
+	return Negotiation{}, fmt.Errorf("%w: the joiner can take %q, this host can give %q", ErrNoChallenge, offered, canGive)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -277,7 +278,7 @@ func TestNegotiate(t *testing.T) {
 	}
 	for _, c := range cases {
 		a, b := net.Pipe()
-		var got, chose string
+		var got, chose Negotiation
 		var errJ, errH error
 		var wg sync.WaitGroup
 		wg.Add(2)
@@ -290,7 +291,7 @@ func TestNegotiate(t *testing.T) {
 			}
 			continue
 		}
-		if errJ != nil || errH != nil || got != c.want || chose != c.want {
+		if errJ != nil || errH != nil || got.Chosen != c.want || chose.Chosen != c.want || !slices.Equal(got.Offered, c.take) || !slices.Equal(chose.Offered, c.take) {
 			t.Errorf("%v / %v: joiner %q %v, host %q %v; want %q", c.take, c.give, got, errJ, chose, errH, c.want)
 		}
 	}
@@ -305,16 +306,17 @@ func TestNegotiateThenPair(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if _, herr = Choose(ctx, b, []string{ChallengeCode}); herr != nil {
+		n, err := Choose(ctx, b, []string{ChallengeCode})
+		if herr = err; err != nil {
 			return
 		}
-		hr, herr = Host(ctx, b, code, testIdentity(t, 1), Info{Name: "h"})
+		hr, herr = HostNegotiated(ctx, b, n, code, testIdentity(t, 1), Info{Name: "h"})
 	}()
-	k, err := Offer(ctx, a, []string{ChallengeAudio, ChallengeCode})
-	if err != nil || k != ChallengeCode {
-		t.Fatal(k, err)
+	n, err := Offer(ctx, a, []string{ChallengeAudio, ChallengeCode})
+	if err != nil || n.Chosen != ChallengeCode {
+		t.Fatal(n, err)
 	}
-	jr, err := Join(ctx, a, code, testIdentity(t, 2), Info{Name: "j"})
+	jr, err := JoinNegotiated(ctx, a, n, code, testIdentity(t, 2), Info{Name: "j"})
 	<-done
 	if err != nil || herr != nil || jr.Fingerprint != testIdentity(t, 1).Fingerprint() || hr.Fingerprint != testIdentity(t, 2).Fingerprint() {
 		t.Fatalf("pair after negotiation: %v, %v", err, herr)

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"warble/pairing"
+	"warble/pairing/lan"
+	"warble/pairing/relay"
+)
+
+func init() {
+	register(command{name: "accept", order: 65, summary: "wait for a paired device to connect", run: cmdAccept})
+}
+
+func cmdAccept(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("accept", stderr)
+	var sf sessionFlags
+	sf.add(fs, 0)
+	only := fs.String("peer", "", "accept this peer only (default: any paired peer)")
+	fs.Usage = func() { fmt.Fprintln(stderr, connectUsage); fs.PrintDefaults() }
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return usageErr("accept takes no arguments (got %q)", fs.Args())
+	}
+	if err := sf.check(); err != nil {
+		return err
+	}
+	store, self, err := openState(sf.state)
+	if err != nil {
+		return err
+	}
+	peers, err := store.Peers()
+	if err != nil {
+		return stateErr(err)
+	}
+	if *only != "" {
+		p, err := store.Peer(*only)
+		if err != nil {
+			return &exitError{code: 1, msg: strings.TrimPrefix(err.Error(), "pairing: "), hints: []string{"'warble peers' lists the paired peers"}}
+		}
+		peers = []pairing.Peer{p}
+	}
+	if len(peers) == 0 {
+		return &exitError{code: 1, msg: "no paired peers to accept", hints: []string{"pair first: warble pair host"}}
+	}
+	ev := events{w: stderr, asJSON: sf.asJSON}
+	ctx, stop := signalContext(24 * 365 * time.Hour)
+	defer stop()
+	fctx, cancel := findingContext(ctx, sf.timeout)
+	defer cancel()
+
+	// Wait on the LAN and at each relay a peer paired through, at once;
+	// the first peer to prove itself wins.
+	var lanPeers []pairing.Peer
+	relayPeers := map[string][]pairing.Peer{}
+	for _, p := range peers {
+		if v := sf.viaFor(p); v == "lan" {
+			lanPeers = append(lanPeers, p)
+		} else {
+			relayPeers[v] = append(relayPeers[v], p)
+		}
+	}
+	type won struct {
+		stream    io.ReadWriteCloser
+		peer      pairing.Peer
+		transport string
+	}
+	wins := make(chan won, 1)
+	errs := make(chan error, len(peers)+1)
+	var wg sync.WaitGroup
+	offer := func(w won) {
+		select {
+		case wins <- w:
+			cancel()
+		default:
+			w.stream.Close()
+		}
+	}
+	if len(lanPeers) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, p, err := lanAccept(fctx, sf, self, lanPeers)
+			if err != nil {
+				errs <- err
+				return
+			}
+			offer(won{s, p, pairing.TransportLAN})
+		}()
+	}
+	for url, ps := range relayPeers {
+		for _, p := range ps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := relayAccept(fctx, url, self, p)
+				if err != nil {
+					errs <- err
+					return
+				}
+				offer(won{s, p, pairing.TransportRelay})
+			}()
+		}
+	}
+	ev.emit("waiting", map[string]any{"self": self.Fingerprint(), "peers": len(peers)},
+		fmt.Sprintf("warble: waiting for %d paired peer(s) to connect (Ctrl-C stops)", len(peers)))
+	go func() { wg.Wait(); close(errs) }()
+	connected := func(w won) error {
+		ev.emit("connected", map[string]any{"self": self.Fingerprint(), "peer": w.peer.Fingerprint, "peer_name": w.peer.Name, "transport": w.transport},
+			fmt.Sprintf("warble: %q (%s) connected over the %s", w.peer.Name, w.peer.Fingerprint, w.transport))
+		return session(ctx, ev, w.stream, stdin, stdout)
+	}
+	var firstErr error
+	for {
+		select {
+		case w := <-wins:
+			return connected(w)
+		case err, ok := <-errs:
+			if ok {
+				if firstErr == nil || fctx.Err() == nil && !errors.Is(err, context.Canceled) {
+					firstErr = err
+				}
+				continue
+			}
+			// Every waiter is done; one may have won just before.
+			select {
+			case w := <-wins:
+				return connected(w)
+			default:
+			}
+			if firstErr == nil {
+				firstErr = errors.New("nobody connected")
+			}
+			return sessionFailed(fctx, ev, firstErr)
+		}
+	}
+}
+
+// relayAccept waits for peer at the relay on the channel both derive and
+// runs the authenticated key exchange as the responder.
+// The relay bounds how long a side waits; then accept claims the channel
+// again.
+func relayAccept(ctx context.Context, url string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
+	var c *relay.Conn
+	for {
+		var err error
+		c, err = relay.Dial(ctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint), relay.RoleAccept)
+		if err != nil {
+			return nil, err
+		}
+		err = c.Wait(ctx)
+		if err == nil {
+			break
+		}
+		c.Close()
+		if !errors.Is(err, relay.ErrTimeout) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	r, err := pairing.Reconnect(ctx, c, self, false, pinnedTo(peer))
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return pairing.SecureConn(c, r.Key, false)
+}
+
+// lanAccept advertises this device's fingerprint on the LAN and waits for
+// one of peers to connect with TLS 1.3 pinned both ways. A connection
+// that fails the pin is dropped and the wait goes on.
+func lanAccept(ctx context.Context, sf sessionFlags, self *pairing.Identity, peers []pairing.Peer) (io.ReadWriteCloser, pairing.Peer, error) {
+	ifaces, err := lan.Interfaces(sf.iface)
+	if err != nil {
+		return nil, pairing.Peer{}, usageErr("%v", err)
+	}
+	ln, err := lan.Listen()
+	if err != nil {
+		return nil, pairing.Peer{}, err
+	}
+	defer ln.Close()
+	ad, err := lan.Advertise(lan.Advert{Port: lan.Port(ln), Fingerprint: self.Fingerprint()}, ifaces)
+	if err != nil {
+		return nil, pairing.Peer{}, err
+	}
+	defer ad.Close()
+	go func() { <-ctx.Done(); ln.Close() }()
+	var fps []string
+	for _, p := range peers {
+		fps = append(fps, p.Fingerprint)
+	}
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, pairing.Peer{}, context.Cause(ctx)
+			}
+			return nil, pairing.Peer{}, err
+		}
+		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		tc, key, err := lan.Server(hctx, conn, self, lan.PinFingerprint(fps...))
+		cancel()
+		if err != nil {
+			conn.Close()
+			continue
+		}
+		for _, p := range peers {
+			if p.PublicKey.Equal(key) {
+				return tc, p, nil
+			}
+		}
+		tc.Close()
+	}
+}

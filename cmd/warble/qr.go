@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"warble/optical/qr"
+)
+
+func init() {
+	register(command{name: "qr", order: 62, summary: "draw TEXT as a QR code in the terminal or a PNG", run: cmdQR})
+}
+
+func cmdQR(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("qr", stderr)
+	out := fs.String("o", "", "write a PNG here instead of drawing in the terminal")
+	size := fs.Int("size", 256, "PNG width and height in pixels")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: warble qr [-o out.png] [-size N] TEXT")
+		fmt.Fprintln(stderr, "TEXT - reads it from stdin.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageErr("qr takes exactly one TEXT (got %d)", fs.NArg())
+	}
+	text := fs.Arg(0)
+	if text == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, qr.MaxText+3))
+		if err != nil {
+			return fmt.Errorf("reading text from stdin: %w", err)
+		}
+		text = string(bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r")))
+	}
+	if *out == "" {
+		s, err := qr.Terminal(text)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		_, err = io.WriteString(stdout, s)
+		return err
+	}
+	png, err := qr.PNG(text, *size)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	return os.WriteFile(*out, png, 0o644)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"warble/pairing/relay"
+)
+
+// relayStderr is a bytes.Buffer safe to write from the command and read
+// from the test.
+type relayStderr struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *relayStderr) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *relayStderr) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRelayCommand(t *testing.T) {
+	// A signal of the test's own, so that no other handler of Ctrl-C in
+	// this process sees it.
+	relayStopSignals = []os.Signal{syscall.SIGUSR1}
+	defer func() { relayStopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM} }()
+
+	outR, outW := io.Pipe()
+	var errOut relayStderr
+	code := make(chan int, 1)
+	go func() {
+		code <- run([]string{"relay", "-listen", "127.0.0.1:0", "-per-ip", "4", "-idle", "5s"}, strings.NewReader(""), outW, &errOut)
+		outW.Close()
+	}()
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL on stdout: %v\nstderr: %s", err, errOut.String())
+	}
+	go io.Copy(io.Discard, outR)
+	url := strings.TrimSpace(line)
+	if !strings.HasPrefix(url, "ws://127.0.0.1:") {
+		t.Fatalf("stdout %q, want the relay's ws:// URL", line)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	host, err := relay.Dial(ctx, url, "31", relay.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join, err := relay.Dial(ctx, url, "31", relay.RoleJoin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go join.Write([]byte("hello host"))
+	got := make([]byte, 10)
+	if _, err := io.ReadFull(host, got); err != nil || string(got) != "hello host" {
+		t.Fatalf("through warble relay: %q, %v", got, err)
+	}
+	if _, err := relay.Dial(ctx, url, "31", relay.RoleJoin); !errors.Is(err, relay.ErrTaken) {
+		t.Fatalf("a second joiner: %v, want ErrTaken", err)
+	}
+
+	readDone := make(chan error, 2)
+	for _, c := range []*relay.Conn{host, join} {
+		go func() {
+			_, err := io.ReadFull(c, make([]byte, 1))
+			readDone <- err
+		}()
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("warble relay exited %d after the stop signal\nstderr: %s", c, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("warble relay did not stop")
+	}
+	for range 2 {
+		if err := <-readDone; !errors.Is(err, relay.ErrShutdown) && !errors.Is(err, relay.ErrPeerLeft) {
+			t.Errorf("a client at shutdown read %v, want ErrShutdown", err)
+		}
+	}
+	logs := errOut.String()
+	for _, want := range []string{"listening", "joined", "refused: nameplate taken", "shutting down", "stopped"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	for _, secret := range []string{"hello host"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log shows forwarded bytes %q", secret)
+		}
+	}
+}
+
+func TestRelayCommandUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"relay", "-idle", "0s"},
+		{"relay", "-max-message", "10"},
+		{"relay", "-per-ip", "0"},
+		{"relay", "extra"},
+		{"relay", "-nosuchflag"},
+	} {
+		r := warble(t, nil, args...)
+		r.want(t, 2, args...)
+		if !strings.Contains(r.stderr, "warble: error:") {
+			t.Errorf("warble %s: stderr lacks an error line:\n%s", strings.Join(args, " "), r.stderr)
+		}
+	}
+}
+
+func TestRelayCommandAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r := warble(t, nil, "relay", "-listen", ln.Addr().String())
+	r.want(t, 1, "relay", "-listen", ln.Addr().String())
+	if !strings.Contains(r.stderr, "warble: hint:") {
+		t.Errorf("stderr lacks a hint:\n%s", r.stderr)
+	}
+}
