@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(command{name: "accept", order: 65, summary: "wait for a paired device to connect", run: cmdAccept})
+	register(command{name: "accept", order: 78, summary: "wait for a paired device to connect", run: cmdAccept})
 }
 
 func cmdAccept(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

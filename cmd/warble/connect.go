@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(command{name: "connect", order: 64, summary: "connect to a paired device (no code needed)", run: cmdConnect})
+	register(command{name: "connect", order: 76, summary: "connect to a paired device (no code needed)", run: cmdConnect})
 }
 
 const connectUsage = `usage: warble connect [-state DIR] [-via lan|ws://HOST:PORT] [-timeout 30s] [-json] PEER

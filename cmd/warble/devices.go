@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(command{name: "devices", order: 50, summary: "list the sound devices send and listen can use", run: cmdDevices})
+	register(command{name: "devices", order: 36, summary: "list the sound devices send and listen can use", run: cmdDevices})
 }
 
 func cmdDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

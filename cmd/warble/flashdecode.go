@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{name: "flash-decode", order: 61, summary: "find and verify flashed transmissions in a light trace or camera frames", run: cmdFlashDecode})
+	register(command{name: "flash-decode", order: 52, summary: "find and verify flashed transmissions in a light trace or camera frames", run: cmdFlashDecode})
 }
 
 func cmdFlashDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(command{name: "listen", order: 40, summary: "hear transmissions on the microphone", run: cmdListen})
+	register(command{name: "listen", order: 34, summary: "hear transmissions on the microphone", run: cmdListen})
 }
 
 func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -25,7 +25,7 @@ import (
 )
 
 func init() {
-	register(command{name: "pair", order: 60, summary: "pair with another device by a short code (host or join)", run: cmdPair})
+	register(command{name: "pair", order: 70, summary: "pair with another device by a short code (host or join)", run: cmdPair})
 }
 
 const pairUsage = `usage: warble pair host [-state DIR] [-via lan|ws://HOST:PORT] [-oob code|audio|qr|flash|auto]

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(command{name: "peers", order: 62, summary: "list the paired devices", run: cmdPeers})
+	register(command{name: "peers", order: 72, summary: "list the paired devices", run: cmdPeers})
 }
 
 func cmdPeers(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

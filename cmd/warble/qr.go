@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(command{name: "qr", order: 62, summary: "draw TEXT as a QR code in the terminal or a PNG", run: cmdQR})
+	register(command{name: "qr", order: 54, summary: "draw TEXT as a QR code in the terminal or a PNG", run: cmdQR})
 }
 
 func cmdQR(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

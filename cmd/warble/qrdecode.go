@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(command{name: "qr-decode", order: 63, summary: "read the QR code in an image", run: cmdQRDecode})
+	register(command{name: "qr-decode", order: 56, summary: "read the QR code in an image", run: cmdQRDecode})
 }
 
 func cmdQRDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

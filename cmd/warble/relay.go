@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register(command{name: "relay", order: 90, summary: "run a WebSocket rendezvous relay for pairing across networks", run: cmdRelay})
+	register(command{name: "relay", order: 80, summary: "run a WebSocket rendezvous relay for pairing across networks", run: cmdRelay})
 }
 
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D] [-v]

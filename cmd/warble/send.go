@@ -17,7 +17,7 @@ import (
 const deviceRate = 48000
 
 func init() {
-	register(command{name: "send", order: 30, summary: "chirp a payload from the speaker", run: cmdSend})
+	register(command{name: "send", order: 32, summary: "chirp a payload from the speaker", run: cmdSend})
 }
 
 func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(command{name: "unpair", order: 63, summary: "forget a paired device", run: cmdUnpair})
+	register(command{name: "unpair", order: 74, summary: "forget a paired device", run: cmdUnpair})
 }
 
 func cmdUnpair(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
