@@ -50,7 +50,7 @@ func usageText() string {
 	var b strings.Builder
 	b.WriteString("usage: warble <command> [flags] [args]\n\ncommands:\n")
 	for _, c := range list {
-		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'warble <command> -h' for the flags of a command.\n")
 	return b.String()
