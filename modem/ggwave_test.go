@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"warble/fsk"
 	"warble/internal/channel"
 )
 
@@ -216,5 +217,74 @@ func TestGGWaveSNREstimate(t *testing.T) {
 				t.Errorf("%s at %v dB: got %s", p.Name, snr, describe(fr))
 			}
 		}
+	}
+}
+
+// TestGGWaveShortcutsMatch checks the receiver's shortcuts against the
+// plain computation: marker scores from 16 frames summed sample by sample
+// against the sum of 16 row spectra, and rows computed two to a transform
+// against rows computed alone.
+func TestGGWaveShortcutsMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	x := transmit(t, GGWaveFast, ggRate, []byte("shortcuts"), ggRate/10, ggRate/10)
+	x = channel.AddNoise(nil, x, 0, channel.Span{}, rng)
+	var st Stats
+	r := newGGReceiver(GGWaveProfiles(), ggRate, &st)
+	r.receive(nil, x)
+	if r.xBase != 0 {
+		t.Fatalf("history starts at sample %d, want 0", r.xBase)
+	}
+	fft, err := fsk.NewFFT(ggFrame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]complex64, ggFrame)
+	plainRow := func(h int64, bin0, width int) []complex64 {
+		for i := range buf {
+			buf[i] = complex(x[h*ggHop+int64(i)], 0)
+		}
+		fft.Transform(buf)
+		return append([]complex64(nil), buf[bin0:bin0+width]...)
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-3*math.Max(math.Abs(a), math.Abs(b))+1e-6 }
+	checked := 0
+	for _, b := range r.bands {
+		// Rows 13 apart are summed afresh; the row after each, slid to.
+		for s := int64(0); s < int64(len(b.start)); s++ {
+			if s%13 > 1 {
+				continue
+			}
+			r.ensureScore(b, s)
+			sum := make([]complex64, 32)
+			for k := int64(0); k < ggMarkFrames; k++ {
+				for i, v := range plainRow(s+k*ggRowsPerFrame, b.bin0, 32) {
+					sum[i] += v
+				}
+			}
+			st, en := markerRatios(sum)
+			if !near(float64(st), float64(b.start[s])) || !near(float64(en), float64(b.end[s])) {
+				t.Fatalf("band %d row %d: scores %v %v, want %v %v", b.bin0, s, b.start[s], b.end[s], st, en)
+			}
+			checked++
+		}
+		r.setWindow(b, 0)
+		for h := int64(0); h+ggPairRows < r.nRows; h += 29 {
+			for _, hh := range []int64{h, h + ggPairRows} {
+				got, want := r.row(hh), plainRow(hh, b.bin0, b.width)
+				var scale float64
+				for _, v := range want {
+					scale = math.Max(scale, math.Hypot(float64(real(v)), float64(imag(v))))
+				}
+				for i := range want {
+					d := got[i] - want[i]
+					if math.Hypot(float64(real(d)), float64(imag(d))) > 1e-4*scale {
+						t.Fatalf("band %d row %d bin %d: %v, want %v", b.bin0, hh, b.bin0+i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d scores checked", checked)
 	}
 }

@@ -10,9 +10,8 @@ import (
 )
 
 // ggReceiver finds ggwave transmissions of any of its protocols. Input is
-// brought to ggwave's 48 kHz, then one 1024-point FFT every ggHop samples
-// gives a spectrogram shared by every protocol: protocols with the same
-// tones (normal, fast, fastest) differ only in how many frames are summed.
+// brought to ggwave's 48 kHz; protocols with the same tones (normal, fast,
+// fastest) share a band and differ only in how many frames are summed.
 //
 // Markers are found by summing 16 frames coherently (the tones keep their
 // phase from frame to frame, since each is a whole number of cycles per
@@ -22,14 +21,21 @@ import (
 //
 //	score = min(T(on_low)/T(off_low), T(on_high)/T(off_high))
 //
+// A gate computes this score once per whole frame from one 1024-point
+// transform per two frames, and keeps each band's bins of every frame.
+// The score at the finer timing of ggHop samples (a row) is computed only
+// near where the gate saw a marker: as rows arrive within ggActiveRows of
+// a gate end-marker hit, and on demand elsewhere.
+//
 // An end marker that peaks above the threshold sends the receiver back
 // through its history for a start marker at a distance that some protocol
-// and message length explain. The data between them is read group by
-// group, each group's frames summed coherently; the timing is refined by
-// how peaked the groups' spectra are; the length comes from a
-// maximum-likelihood choice among the lengths that fit; and the message is
-// decoded by Reed-Solomon with erasures of the least reliable bytes
-// (generalised minimum distance decoding).
+// and message length explain. The data between them is first read from
+// the gate's whole frames, which must be peaked well above noise; then
+// group by group at the finer timing, each group's frames summed
+// coherently; the timing is refined by how peaked the groups' spectra are;
+// the length comes from a maximum-likelihood choice among the lengths that
+// fit; and the message is decoded by Reed-Solomon with erasures of the
+// least reliable bytes (generalised minimum distance decoding).
 type ggReceiver struct {
 	ps       []Profile
 	rate     int
@@ -40,7 +46,12 @@ type ggReceiver struct {
 	res      []float32
 	fft      *fsk.FFT
 	work     []complex64
-	nRows    int64 // rows computed
+	nRows    int64     // rows appended (computed or not)
+	gFrames  int64     // frames the gate has seen
+	fold     []float32 // 16 frames from row foldS summed, by sample index mod ggFrame
+	foldS    int64
+	win      ggWindow
+	spec     []complex64
 	bands    []*ggBand
 	fed      int64 // input samples received
 	cw       [ggMaxPayload + 1][]byte
@@ -56,7 +67,7 @@ const (
 	ggHop            = 128                           // spectrogram hop at 48 kHz
 	ggRowsPerFrame   = ggFrame / ggHop               // 8
 	ggMarkRows       = ggMarkFrames * ggRowsPerFrame // rows spanned by a marker
-	ggSearchRows     = 22                            // timing search either side, rows
+	ggSearchRows     = 22                            // how far the data may start from where the markers put it, rows
 	ggExactRows      = 6                             // marker tolerance once the timing is known, rows
 	ggMinZ           = 7                             // how far above noise, in standard deviations, the data must be peaked
 	ggLocalRows      = 8                             // an end marker must be the best within this many rows
@@ -65,6 +76,13 @@ const (
 	ggThreshold      = 3.0                           // marker score that triggers a search
 	ggExactThreshold = 2.0                           // marker score needed where the timing puts a marker
 	ggMaxMargin      = 10                            // largest log-likelihood margin of a byte the decoder may change
+	ggGate           = 2.0                           // gate score near which marker scores that must reach ggThreshold are computed
+	ggExactGate      = 1.3                           // gate score near which marker scores that must reach ggExactThreshold are computed
+	ggActiveRows     = 2 * ggRowsPerFrame            // rows either side of a gate end-marker hit whose scores are computed
+	ggCoarseZ        = 4.5                           // how far above noise the data must be peaked at frame resolution to be searched
+	ggPairRows       = 2                             // rows apart of the two rows one transform computes
+	ggCoarseGroups   = 24                            // most groups the whole-frame look reads
+	ggFineRows       = 8                             // timing search either side of the best whole-frame timing, rows
 )
 
 // ggBand is the history of one tone band (protocols with the same start
@@ -72,14 +90,39 @@ const (
 type ggBand struct {
 	bin0, width, nib int
 	protos           []ggProto
-	rows             []complex64 // width bins per row, from rowBase
 	rowBase          int64
 	start, end       []float32 // marker scores per row, from scoreBase
 	scoreBase        int64
-	keep             int   // rows of history kept
-	lastEnd          int64 // end-marker row of the last frame found
+	flags            []uint8 // per row from rowBase: ggScored, ggActive
+	keep             int     // rows of history kept
+	lastEnd          int64   // end-marker row of the last frame found
+
+	// The gate: marker scores of 16 whole frames every frame.
+	frames       []complex64 // width bins of every whole frame from frBase
+	frBase       int64
+	idx          [][2]int       // positions of bins bin0+i and N−bin0−i in a scrambled spectrum
+	gidx         [32][2]int     // the first 32 of idx
+	gsum         [32]complex128 // marker bins of the last 16 frames, summed
+	gstart, gend []float32      // gate marker scores per frame from gBase
+	gBase        int64
+	activeUntil  int64 // last row made active as it arrives
 }
 
+// ggWindow holds the rows of one band from base on, computed as a read
+// needs them.
+type ggWindow struct {
+	band *ggBand
+	base int64
+	rows []complex64 // band.width bins per row
+	have []bool
+}
+
+const (
+	ggScored = 1 << iota // start and end hold the row's scores
+	ggActive             // the gate saw an end marker near the row
+)
+
+// ggProto is one protocol of a band.
 type ggProto struct {
 	p      Profile
 	groups []int // distinct group counts of messages of 1..140 bytes
@@ -112,6 +155,9 @@ func newGGReceiver(ps []Profile, rate int, stats *Stats) *ggReceiver {
 	}
 	r.fft, _ = fsk.NewFFT(ggFrame)
 	r.work = make([]complex64, ggFrame)
+	r.fold = make([]float32, ggFrame)
+	r.spec = make([]complex64, ggFrame)
+	r.foldS = -1
 	for _, p := range ps {
 		g := p.GGWave
 		var b *ggBand
@@ -121,7 +167,12 @@ func newGGReceiver(ps []Profile, rate int, stats *Stats) *ggReceiver {
 			}
 		}
 		if b == nil {
-			b = &ggBand{bin0: g.FreqStartBin, nib: g.nibbles(), width: max(32, 16*g.nibbles()), lastEnd: -1 << 40}
+			b = &ggBand{bin0: g.FreqStartBin, nib: g.nibbles(), width: max(32, 16*g.nibbles()), lastEnd: -1 << 40, activeUntil: -1}
+			b.idx = make([][2]int, b.width)
+			for i := range b.idx {
+				b.idx[i] = [2]int{r.fft.Bin(b.bin0 + i), r.fft.Bin(ggFrame - b.bin0 - i)}
+			}
+			copy(b.gidx[:], b.idx)
 			r.bands = append(r.bands, b)
 		}
 		pr := ggProto{p: p}
@@ -138,13 +189,24 @@ func newGGReceiver(ps []Profile, rate int, stats *Stats) *ggReceiver {
 		r.cw[n] = rsEncode(nil, []byte{byte(n)}, ggLenBytes-1)
 	}
 	// Reserve the whole history up front so that steady-state reception
-	// does not allocate; pages are only touched as rows arrive.
+	// does not allocate: marker scores per row, whole frames, the samples
+	// behind the rows (trimmed once a quarter is stale), and one band's
+	// rows for reading.
+	var rows, win int
 	for _, b := range r.bands {
 		n := b.keep + b.keep/4 + 2*ggMarkRows
-		b.rows = make([]complex64, 0, n*b.width)
+		rows = max(rows, n)
+		win = max(win, n*b.width)
+		b.flags = make([]uint8, 0, n)
 		b.start = make([]float32, 0, n)
 		b.end = make([]float32, 0, n)
+		b.gstart = make([]float32, 0, n/ggRowsPerFrame+8)
+		b.gend = make([]float32, 0, n/ggRowsPerFrame+8)
+		b.frames = make([]complex64, 0, (n/ggRowsPerFrame+8)*b.width)
 	}
+	r.x = make([]float32, 0, (rows*ggHop+ggFrame)*4/3+1<<14)
+	r.win.rows = make([]complex64, 0, win)
+	r.win.have = make([]bool, 0, rows)
 	return r
 }
 
@@ -155,12 +217,14 @@ func (r *ggReceiver) reset() {
 		r.rs.reset()
 	}
 	r.x = r.x[:0]
-	r.xBase, r.nRows, r.fed = 0, 0, 0
+	r.xBase, r.nRows, r.gFrames, r.fed, r.foldS = 0, 0, 0, 0, -1
+	r.win.band = nil
 	r.recent = r.recent[:0]
 	r.last, r.foundEnd = Frame{Payload: r.last.Payload[:0]}, 0
 	for _, b := range r.bands {
-		b.rows, b.start, b.end = b.rows[:0], b.start[:0], b.end[:0]
-		b.rowBase, b.scoreBase, b.lastEnd = 0, 0, -1<<40
+		b.flags, b.start, b.end, b.gstart, b.gend = b.flags[:0], b.start[:0], b.end[:0], b.gstart[:0], b.gend[:0]
+		b.frames, b.frBase, b.gsum = b.frames[:0], 0, [32]complex128{}
+		b.rowBase, b.scoreBase, b.gBase, b.lastEnd, b.activeUntil = 0, 0, 0, -1<<40, -1
 	}
 }
 
@@ -180,18 +244,21 @@ func (r *ggReceiver) receive(dst []Frame, samples []float32) []Frame {
 		in = r.res
 	}
 	r.x = append(r.x, in...)
+	// The gate and the rows advance in the order their samples complete,
+	// so that the frames found do not depend on how the input was split.
+	end := r.xBase + int64(len(r.x))
 	for {
-		first := r.nRows * ggHop
-		if first+ggFrame > r.xBase+int64(len(r.x)) {
+		gNeed := (r.gFrames + 2) * ggFrame
+		rNeed := r.nRows*ggHop + ggFrame
+		if gNeed <= rNeed && gNeed <= end {
+			r.gate()
+			continue
+		}
+		if rNeed > end {
 			break
 		}
-		seg := r.x[first-r.xBase : first-r.xBase+ggFrame]
-		for i, v := range seg {
-			r.work[i] = complex(v, 0)
-		}
-		r.fft.Transform(r.work)
 		for _, b := range r.bands {
-			b.rows = append(b.rows, r.work[b.bin0:b.bin0+b.width]...)
+			b.flags = append(b.flags, 0)
 		}
 		r.nRows++
 		if s := r.nRows - ggMarkRows; s >= 0 {
@@ -200,7 +267,13 @@ func (r *ggReceiver) receive(dst []Frame, samples []float32) []Frame {
 			}
 		}
 	}
-	if drop := r.nRows*ggHop - r.xBase; drop > 8*ggFrame {
+	// Keep the samples of every row still in a band's history, and of the
+	// row before (which ensureScore may slide from).
+	keepFrom := min(r.nRows*ggHop, r.gFrames*ggFrame)
+	for _, b := range r.bands {
+		keepFrom = min(keepFrom, (b.rowBase-1)*ggHop)
+	}
+	if drop := keepFrom - r.xBase; drop > 8*ggFrame && drop > int64(len(r.x))/4 {
 		n := copy(r.x, r.x[drop:])
 		r.x = r.x[:n]
 		r.xBase += drop
@@ -208,22 +281,239 @@ func (r *ggReceiver) receive(dst []Frame, samples []float32) []Frame {
 	return dst
 }
 
-// row returns row h of band b.
-func (b *ggBand) row(h int64) []complex64 {
-	i := int(h-b.rowBase) * b.width
-	return b.rows[i : i+b.width]
-}
-
-// markerScores returns the start and end marker scores of the 16 frames
-// from row h.
-func (b *ggBand) markerScores(h int64, sum []complex64) (start, end float32) {
-	clear(sum)
-	for k := int64(0); k < ggMarkFrames; k++ {
-		row := b.row(h + k*ggRowsPerFrame)[:32]
-		for i, v := range row {
-			sum[i] += v
+// gate transforms the next two whole frames at once (one in the real part,
+// one in the imaginary part), updates every band's 16-frame marker sums
+// with them, and makes the rows near a likely end marker computed.
+func (r *ggReceiver) gate() {
+	f0 := r.gFrames
+	a := r.x[f0*ggFrame-r.xBase : (f0+1)*ggFrame-r.xBase]
+	b := r.x[(f0+1)*ggFrame-r.xBase : (f0+2)*ggFrame-r.xBase]
+	w := r.work[:len(a)]
+	for i := range w {
+		w[i] = complex(a[i], b[i])
+	}
+	r.fft.TransformScrambled(r.work)
+	r.gFrames += 2
+	for _, bd := range r.bands {
+		n := len(bd.frames)
+		if n+2*bd.width > cap(bd.frames) {
+			bd.frames = append(bd.frames, make([]complex64, 2*bd.width)...)
+		}
+		bd.frames = bd.frames[:n+2*bd.width]
+		s0, s1 := bd.frames[n:n+bd.width], bd.frames[n+bd.width:]
+		for i, ix := range bd.idx {
+			// Z[k] = A[k] + jB[k] with A and B the spectra of real
+			// signals: 2A[k] = Z[k] + conj Z[N−k], 2jB[k] = Z[k] − conj Z[N−k].
+			z, m := r.work[ix[0]], r.work[ix[1]]
+			s0[i] = complex(real(z)+real(m), imag(z)-imag(m))
+			s1[i] = complex(imag(z)+imag(m), real(m)-real(z))
+		}
+		for f := f0; f <= f0+1; f++ {
+			// The last 16 frames' marker bins, summed as they pass.
+			for i, v := range bd.frame(f)[:32] {
+				bd.gsum[i] += complex128(v)
+			}
+			if old := f - ggMarkFrames; old >= 0 {
+				for i, v := range bd.frame(old)[:32] {
+					bd.gsum[i] -= complex128(v)
+				}
+			}
+			g := f - (ggMarkFrames - 1) // first frame of the 16
+			if g < 0 {
+				continue
+			}
+			var sum [32]complex64
+			for i, v := range bd.gsum {
+				sum[i] = complex64(v)
+			}
+			st, en := markerRatios(sum[:])
+			if g < bd.gBase {
+				continue
+			}
+			bd.gstart = append(bd.gstart, st)
+			bd.gend = append(bd.gend, en)
+			if en >= ggGate {
+				r.activate(bd, g*ggRowsPerFrame)
+			}
 		}
 	}
+}
+
+// activate marks the rows of band b within ggActiveRows of row h as
+// active: the peak search computes their end-marker scores.
+func (r *ggReceiver) activate(b *ggBand, h int64) {
+	last := b.scoreBase + int64(len(b.start))
+	for s := max(h-ggActiveRows, b.scoreBase); s < last; s++ {
+		b.flags[s-b.scoreBase] |= ggActive
+	}
+	b.activeUntil = max(b.activeUntil, h+ggActiveRows)
+}
+
+// endScore returns the end-marker score of row d of band b for the peak
+// search: computed if the gate made the row active, 0 otherwise.
+func (r *ggReceiver) endScore(b *ggBand, d int64) float32 {
+	i := d - b.scoreBase
+	if b.flags[i] == ggActive {
+		r.ensureScore(b, d)
+	}
+	return b.end[i]
+}
+
+// setWindow makes the window hold the rows of band b from row base on,
+// none computed yet, unless it already does.
+func (r *ggReceiver) setWindow(b *ggBand, base int64) {
+	w := &r.win
+	n := int(r.nRows - base)
+	if w.band == b && w.base == base && len(w.have) == n {
+		return
+	}
+	if w.band != b || w.base != base {
+		w.have = growBool(w.have, n)
+		clear(w.have)
+	} else {
+		// The same rows, and those that have arrived since.
+		m := len(w.have)
+		w.have = growBool(w.have, n)
+		clear(w.have[m:])
+	}
+	w.band, w.base = b, base
+	w.rows = growC(w.rows, n*b.width)
+}
+
+// row returns row h of the window's band, computing it, and row
+// h+ggPairRows with it when that row has arrived: one transform carries
+// both, one in the real part and one in the imaginary part.
+func (r *ggReceiver) row(h int64) []complex64 {
+	w := &r.win
+	b := w.band
+	i := int(h - w.base)
+	if !w.have[i] {
+		a := r.x[h*ggHop-r.xBase : h*ggHop-r.xBase+ggFrame]
+		j := i + ggPairRows
+		pair := j < len(w.have) && !w.have[j]
+		if pair {
+			c := r.x[(h+ggPairRows)*ggHop-r.xBase : (h+ggPairRows)*ggHop-r.xBase+ggFrame]
+			for k, v := range a {
+				r.work[k] = complex(v, c[k])
+			}
+		} else {
+			for k, v := range a {
+				r.work[k] = complex(v, 0)
+			}
+		}
+		r.fft.TransformScrambled(r.work)
+		row := w.rows[i*b.width : (i+1)*b.width]
+		if pair {
+			next := w.rows[j*b.width : (j+1)*b.width]
+			for k, ix := range b.idx {
+				z, m := r.work[ix[0]], r.work[ix[1]]
+				row[k] = complex((real(z)+real(m))/2, (imag(z)-imag(m))/2)
+				next[k] = complex((imag(z)+imag(m))/2, (real(m)-real(z))/2)
+			}
+			w.have[j] = true
+		} else {
+			for k, ix := range b.idx {
+				row[k] = r.work[ix[0]]
+			}
+		}
+		w.have[i] = true
+	}
+	return w.rows[i*b.width : (i+1)*b.width]
+}
+
+// ensureScore computes the marker scores of row s of band b, and of every
+// other band lacking them. The 16 frames a marker spans are summed sample
+// by sample before one transform (by linearity, the same as summing their
+// spectra); the sum is kept by sample index mod ggFrame, which turns each
+// bin by a phase that the scores, built from energies, ignore, and lets
+// the next row's sum follow by adding and removing ggHop samples. Row s+1
+// shares the transform (in its imaginary part) when its scores have a
+// place.
+func (r *ggReceiver) ensureScore(b *ggBand, s int64) {
+	if b.flags[s-b.scoreBase]&ggScored != 0 {
+		return
+	}
+	r.foldTo(s)
+	// Row s+1, when its scores have a place, rides in the imaginary part.
+	pair := s+1 < b.scoreBase+int64(len(b.start))
+	for i, v := range r.fold {
+		r.spec[i] = complex(v, 0)
+	}
+	if pair {
+		r.foldTo(s + 1)
+		for i, v := range r.fold {
+			r.spec[i] = complex(real(r.spec[i]), v)
+		}
+	}
+	r.fft.TransformScrambled(r.spec)
+	var sa, sb [32]complex64
+	for _, o := range r.bands {
+		i := s - o.scoreBase
+		if i < 0 || i >= int64(len(o.start)) {
+			continue
+		}
+		next := pair && i+1 < int64(len(o.start)) && o.flags[i+1]&ggScored == 0
+		if o.flags[i]&ggScored != 0 && !next {
+			continue
+		}
+		for k, ix := range o.gidx {
+			z, m := r.spec[ix[0]], r.spec[ix[1]]
+			if pair {
+				sa[k] = complex(real(z)+real(m), imag(z)-imag(m))
+				sb[k] = complex(imag(z)+imag(m), real(m)-real(z))
+			} else {
+				sa[k] = z
+			}
+		}
+		if o.flags[i]&ggScored == 0 {
+			o.start[i], o.end[i] = markerRatios(sa[:])
+			o.flags[i] |= ggScored
+		}
+		if next {
+			o.start[i+1], o.end[i+1] = markerRatios(sb[:])
+			o.flags[i+1] |= ggScored
+		}
+	}
+}
+
+// foldTo makes r.fold the 16 frames from row s summed, by sample index
+// mod ggFrame: slid from the previous row's sum, or summed afresh.
+func (r *ggReceiver) foldTo(s int64) {
+	const span = ggMarkFrames * ggFrame
+	if r.foldS >= 0 && s == r.foldS+1 {
+		out := r.x[r.foldS*ggHop-r.xBase:]
+		in := r.x[r.foldS*ggHop+span-r.xBase:]
+		o := int(r.foldS*ggHop) % ggFrame
+		fold := r.fold[o : o+ggHop]
+		for i := range fold {
+			fold[i] += in[i] - out[i]
+		}
+	} else if s != r.foldS {
+		clear(r.fold)
+		x := r.x[s*ggHop-r.xBase : s*ggHop+span-r.xBase]
+		o := int(s*ggHop) % ggFrame
+		for k := 0; k < ggMarkFrames; k++ {
+			seg := x[k*ggFrame : (k+1)*ggFrame]
+			for i, v := range seg[:ggFrame-o] {
+				r.fold[o+i] += v
+			}
+			for i, v := range seg[ggFrame-o:] {
+				r.fold[i] += v
+			}
+		}
+	}
+	r.foldS = s
+}
+
+// frame returns whole frame f of band b.
+func (b *ggBand) frame(f int64) []complex64 {
+	i := int(f-b.frBase) * b.width
+	return b.frames[i : i+b.width]
+}
+
+// markerRatios returns the start and end marker scores of the coherent
+// sum of a marker's 32 bins.
+func markerRatios(sum []complex64) (start, end float32) {
 	// Each half's 8 on and 8 off bins are summed without their two
 	// strongest: a marker lights all 8, while data tones that fall on
 	// marker bins light one or two per group and must not move the peak.
@@ -249,20 +539,21 @@ func (b *ggBand) markerScores(h int64, sum []complex64) (start, end float32) {
 // score appends the marker scores of row s of band b, looks for an end
 // marker peaking ggPeakWin rows earlier, and trims the history.
 func (r *ggReceiver) score(dst []Frame, b *ggBand, s int64) []Frame {
-	r.scr.sum = growC(r.scr.sum, 32)
-	st, en := b.markerScores(s, r.scr.sum)
-	b.start = append(b.start, st)
-	b.end = append(b.end, en)
+	b.start = append(b.start, 0)
+	b.end = append(b.end, 0)
+	if s <= b.activeUntil {
+		b.flags[s-b.scoreBase] |= ggActive
+	}
 	if c := s - ggPeakWin; c >= b.scoreBase && c >= b.lastEnd+ggMarkRows {
-		e := b.end[c-b.scoreBase]
+		e := r.endScore(b, c)
 		// An end marker is the best score within ggLocalRows rows and at
 		// least half the best within ggPeakWin: data just before a marker
 		// can make a lesser peak of its own.
 		peak := e >= ggThreshold
 		for d := int64(1); peak && d <= ggPeakWin; d++ {
-			before, after := float32(0), b.end[c+d-b.scoreBase]
+			before, after := float32(0), r.endScore(b, c+d)
 			if c-d >= b.scoreBase {
-				before = b.end[c-d-b.scoreBase]
+				before = r.endScore(b, c-d)
 			}
 			if d <= ggLocalRows && (before >= e || after > e) || before > 2*e || after > 2*e {
 				peak = false
@@ -276,9 +567,17 @@ func (r *ggReceiver) score(dst []Frame, b *ggBand, s int64) []Frame {
 		b.start = b.start[:copy(b.start, b.start[extra:])]
 		b.end = b.end[:copy(b.end, b.end[extra:])]
 		b.scoreBase += int64(extra)
-		n := int(b.scoreBase - b.rowBase)
-		b.rows = b.rows[:copy(b.rows, b.rows[n*b.width:])]
+		b.flags = b.flags[:copy(b.flags, b.flags[extra:])]
 		b.rowBase = b.scoreBase
+		if g := b.rowBase/ggRowsPerFrame - 2 - b.gBase; g > 0 && g <= int64(len(b.gstart)) {
+			b.gstart = b.gstart[:copy(b.gstart, b.gstart[g:])]
+			b.gend = b.gend[:copy(b.gend, b.gend[g:])]
+			b.gBase += g
+		}
+		if f := b.rowBase/ggRowsPerFrame - 2 - b.frBase; f > 0 && f <= int64(len(b.frames)/b.width) {
+			b.frames = b.frames[:copy(b.frames, b.frames[f*int64(b.width):])]
+			b.frBase += f
+		}
 	}
 	return dst
 }
@@ -305,7 +604,7 @@ func (r *ggReceiver) decode(dst []Frame, b *ggBand, he int64) []Frame {
 			}
 			var best float32
 			for d := max(hs-ggStartRows, b.scoreBase); d <= hs+ggStartRows; d++ {
-				best = max(best, b.start[d-b.scoreBase])
+				best = max(best, r.scoreAt(b, d, false, ggGate))
 			}
 			if best >= ggThreshold {
 				cands = append(cands, ggCand{proto: pr, groups: k, hs: hs, score: best})
@@ -394,7 +693,7 @@ func (r *ggReceiver) energies(b *ggBand, c ggCand, t0 int64) []float32 {
 		sum := r.scr.sum
 		clear(sum)
 		for k := int64(0); k < f; k++ {
-			row := b.row(t0 + (int64(j)*f+k)*ggRowsPerFrame)[:width]
+			row := r.row(t0 + (int64(j)*f+k)*ggRowsPerFrame)[:width]
 			for i, v := range row {
 				sum[i] += v
 			}
@@ -421,22 +720,51 @@ func (t *trimmedSum) add(v float32) {
 
 func (t *trimmedSum) value() float32 { return t.sum - t.top1 - t.top2 }
 
-// marked reports whether scores (b.start or b.end) peak at row h: their
+// scoreAt returns the marker score of row d of band b (start or end):
+// computed where the gate saw that marker reach gate near it, 0 elsewhere.
+func (r *ggReceiver) scoreAt(b *ggBand, d int64, end bool, gate float32) float32 {
+	i := d - b.scoreBase
+	if b.flags[i]&ggScored == 0 {
+		gs := b.gstart
+		if end {
+			gs = b.gend
+		}
+		g := d / ggRowsPerFrame
+		hit := false
+		for f := max(g-1, b.gBase); f <= g+2 && f-b.gBase < int64(len(gs)); f++ {
+			hit = hit || gs[f-b.gBase] >= gate
+		}
+		if !hit {
+			return 0
+		}
+		r.ensureScore(b, d)
+	}
+	if end {
+		return b.end[i]
+	}
+	return b.start[i]
+}
+
+// marked reports whether the start or end marker scores peak at row h: their
 // best within ggExactRows rows of h passes ggExactThreshold and is at least
 // a quarter of the best within ggPeakWin rows.
-func (b *ggBand) marked(scores []float32, h int64) bool {
-	var near, wide float32
-	for d := h - ggPeakWin; d <= h+ggPeakWin; d++ {
-		i := d - b.scoreBase
-		if i < 0 || i >= int64(len(scores)) {
-			continue
-		}
-		wide = max(wide, scores[i])
-		if d >= h-ggExactRows && d <= h+ggExactRows {
-			near = max(near, scores[i])
+func (r *ggReceiver) marked(b *ggBand, end bool, h int64) bool {
+	var near float32
+	n := int64(len(b.start))
+	for d := max(h-ggExactRows, b.scoreBase); d <= h+ggExactRows && d-b.scoreBase < n; d++ {
+		near = max(near, r.scoreAt(b, d, end, ggExactGate))
+	}
+	if near < ggExactThreshold {
+		return false
+	}
+	// Only a score above 4·near, where the gate is surely above 2·near,
+	// can overrule it.
+	for d := max(h-ggPeakWin, b.scoreBase); d <= h+ggPeakWin && d-b.scoreBase < n; d++ {
+		if (d < h-ggExactRows || d > h+ggExactRows) && r.scoreAt(b, d, end, 2*near) > 4*near {
+			return false
 		}
 	}
-	return near >= ggExactThreshold && near >= wide/4
+	return true
 }
 
 // estimate measures the noise floor and the tone energy of a message's
@@ -496,25 +824,34 @@ func (r *ggReceiver) read(b *ggBand, c ggCand) (Frame, bool) {
 	base := c.hs + ggMarkRows
 	// The timing makes every group's spectrum peaked. Shifted by a whole
 	// group, one end takes in a marker, whose 8 tones per nibble are not;
-	// shifted by less, groups straddle two symbols. Search every other
-	// row, then the rows either side of the best.
+	// shifted by less, groups straddle two symbols. Search every fourth
+	// row near the best whole-frame timing, then two rows either side of
+	// the best, then one: few rows of the window need computing.
 	step := int64(g.FramesPerTx) * ggRowsPerFrame
-	last := b.rowBase + int64(len(b.rows)/b.width)
+	base, ok := r.coarse(b, c, base)
+	if !ok {
+		return Frame{}, false
+	}
+	last := r.nRows
+	r.setWindow(b, b.rowBase)
 	metric := func(t0 int64) (float32, bool) {
-		if t0 < b.rowBase || t0+int64(c.groups)*step > last {
+		if t0 < r.win.base || t0+int64(c.groups)*step > last {
 			return 0, false
 		}
 		return peakedness(r.energies(b, c, t0)), true
 	}
 	best, bestT := float32(math.Inf(-1)), base
-	for d := int64(-ggSearchRows); d <= ggSearchRows; d += 2 {
+	for d := int64(-ggFineRows); d <= ggFineRows; d += 4 {
 		if m, ok := metric(base + d); ok && m > best {
 			best, bestT = m, base+d
 		}
 	}
-	for _, t0 := range []int64{bestT - 1, bestT + 1} {
-		if m, ok := metric(t0); ok && m > best {
-			best, bestT = m, t0
+	for _, d := range []int64{2, 1} {
+		at := bestT
+		for _, t0 := range []int64{at - d, at + d} {
+			if m, ok := metric(t0); ok && m > best {
+				best, bestT = m, t0
+			}
 		}
 	}
 	if math.IsInf(float64(best), -1) {
@@ -533,20 +870,67 @@ func (r *ggReceiver) read(b *ggBand, c ggCand) (Frame, bool) {
 	return Frame{}, false
 }
 
+// coarse reads the data of candidate c from whole frames at the frame
+// offsets within ggSearchRows of row base, and returns the row of the most
+// peaked, and whether that is peaked enough for the timing search to be
+// worth its cost: a cheap first look, since noise makes many candidates.
+func (r *ggReceiver) coarse(b *ggBand, c ggCand, base int64) (int64, bool) {
+	g := c.proto.p.GGWave
+	f := int64(g.FramesPerTx)
+	width := b.nib * 16
+	// Long messages are judged on ggCoarseGroups groups spread over them.
+	used := min(c.groups, ggCoarseGroups)
+	nNib := used * b.nib
+	r.scr.energy = growF(r.scr.energy, width)
+	e := r.scr.energy
+	var sum [128]complex64
+	last := b.frBase + int64(len(b.frames)/b.width)
+	fb := (base + ggRowsPerFrame/2) / ggRowsPerFrame
+	const reach = (ggSearchRows + ggRowsPerFrame - 1) / ggRowsPerFrame
+	best, bestF := float32(-1), int64(0)
+	for f0 := fb - reach; f0 <= fb+reach; f0++ {
+		if f0 < b.frBase || f0+int64(c.groups)*f > last {
+			continue
+		}
+		var m float32
+		for u := 0; u < used; u++ {
+			j := int64(u * c.groups / used)
+			s := sum[:width]
+			clear(s)
+			for k := int64(0); k < f; k++ {
+				for i, v := range b.frame(f0 + j*f + k)[:width] {
+					s[i] += v
+				}
+			}
+			for i, v := range s {
+				e[i] = real(v)*real(v) + imag(v)*imag(v)
+			}
+			m += peakedness(e)
+		}
+		if m > best {
+			best, bestF = m, f0
+		}
+	}
+	if z := (float64(best)/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggCoarseZ {
+		return 0, false
+	}
+	return bestF * ggRowsPerFrame, true
+}
+
 // readAt decodes candidate c with its data starting at row bestT.
 func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 	g := c.proto.p.GGWave
 	// Both markers must sit where this protocol, length and timing put
 	// them.
 	he := bestT + int64(c.groups*g.FramesPerTx)*ggRowsPerFrame
-	if !b.marked(b.start, bestT-ggMarkRows) || !b.marked(b.end, he) {
-		return Frame{}, false
-	}
 	e := r.energies(b, c, bestT)
 	// Noise alone gives each nibble a strongest-bin share of 0.211 on
 	// average (sd 0.057); the data must stand well clear of that.
 	nNib := len(e) / 16
 	if z := (float64(peakedness(e))/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggMinZ {
+		return Frame{}, false
+	}
+	if !r.marked(b, false, bestT-ggMarkRows) || !r.marked(b, true, he) {
 		return Frame{}, false
 	}
 	met := r.estimate(e)
@@ -664,9 +1048,16 @@ func growF(b []float32, n int) []float32 {
 
 func growB(b []byte, n int) []byte { return grow(b, n) }
 
+func growBool(b []bool, n int) []bool {
+	if cap(b) < n {
+		return append(b[:cap(b)], make([]bool, n-cap(b))...)
+	}
+	return b[:n]
+}
+
 func growC(b []complex64, n int) []complex64 {
 	if cap(b) < n {
-		return make([]complex64, n)
+		return append(b[:cap(b)], make([]complex64, n-cap(b))...)
 	}
 	return b[:n]
 }
