@@ -294,3 +294,49 @@ func TestListenInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestSendListenPlainNullSink chirps through a null sink loaded without
+// norewinds=1, which renders ahead while idle and rewinds when a stream
+// starts, with listen and send started at the same moment, as separate
+// processes (oto's output, once opened, stays on one sink per process).
+func TestSendListenPlainNullSink(t *testing.T) {
+	needLoop(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary: ", err)
+	}
+	sink, unload, err := audiotest.PlainSink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unload()
+	for _, backend := range []string{"portaudio", "oto"} {
+		t.Run("backend="+backend, func(t *testing.T) {
+			payload := backend + "-plain-sink"
+			listen := exec.Command(exe, "listen", "-profile", "audible", "-timeout", "20s", "-count", "1", "-json")
+			listen.Env = append(os.Environ(), "WARBLE_TEST_MAIN=1", "PULSE_SOURCE="+sink+".monitor")
+			var out, errOut lockedBuffer
+			listen.Stdout, listen.Stderr = &out, &errOut
+			if err := listen.Start(); err != nil {
+				t.Fatal(err)
+			}
+			send := exec.Command(exe, "send", "-backend", backend, "-profile", "audible", payload)
+			send.Env = append(os.Environ(), "WARBLE_TEST_MAIN=1", "PULSE_SINK="+sink)
+			if msg, err := send.CombinedOutput(); err != nil {
+				listen.Process.Kill()
+				listen.Wait()
+				t.Fatalf("warble send -backend %s: %v\n%s", backend, err, msg)
+			}
+			if err := listen.Wait(); err != nil {
+				t.Fatalf("warble listen: %v\nstdout: %s\nstderr: %s", err, out.String(), errOut.String())
+			}
+			var j frameJSON
+			if err := json.Unmarshal([]byte(strings.TrimSpace(out.String())), &j); err != nil {
+				t.Fatalf("listen -json printed %q: %v", out.String(), err)
+			}
+			if j.Text == nil || *j.Text != payload {
+				t.Errorf("listen heard %s, want %q", out.String(), payload)
+			}
+		})
+	}
+}

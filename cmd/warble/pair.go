@@ -637,7 +637,7 @@ func newChirper(pf pairFlags) (*chirper, error) {
 			if payload == nil {
 				return nil, fmt.Errorf("%q has no compact form to chirp", c)
 			}
-			return transmission(p, payload, 1, 0)
+			return transmission(p, payload, 1, 0, sendLead)
 		},
 		opts: audio.PlayOptions{Backend: b, Device: pf.device},
 	}, nil

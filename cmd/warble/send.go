@@ -28,8 +28,9 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	repeat := fs.Int("repeat", 1, "play the transmission this many times")
 	gap := fs.Duration("gap", 500*time.Millisecond, "silence between repeats")
+	lead := fs.Duration("lead", sendLead, "silence played before the first transmission (a PulseAudio null sink loses up to 2 s at the start of a stream; a sound card needs little)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex] [-repeat N] [-gap 500ms] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex] [-repeat N] [-gap 500ms] [-lead 2.1s] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin. send returns once the sound has played.")
 		fs.PrintDefaults()
 	}
@@ -54,6 +55,9 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *gap < 0 || *gap > time.Minute {
 		return usageErr("-gap %v is outside 0..1m", *gap)
 	}
+	if *lead < 0 || *lead > time.Minute {
+		return usageErr("-lead %v is outside 0..1m", *lead)
+	}
 	p, err := modem.Lookup(*profile)
 	if err != nil {
 		return usageErr("%v", err)
@@ -62,7 +66,7 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	samples, err := transmission(p, payload, *repeat, *gap)
+	samples, err := transmission(p, payload, *repeat, *gap, *lead)
 	if err != nil {
 		return err
 	}
@@ -85,17 +89,26 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return deviceErr(err, false)
 }
 
+// sendLead is the silence played before a transmission. A PulseAudio null
+// sink that nobody has played to renders up to two seconds ahead, and a
+// listener that starts capturing from its monitor hears nothing of that
+// stretch; when a playback stream then starts, the sink rewinds and mixes
+// the stream into the stretch the listener cannot hear (each write before
+// the sink takes the stream's data moves it back further). A lead longer
+// than the sink's two seconds makes what is lost silence, whatever the
+// order in which sender and listener start. On a sound card it only delays
+// the sound.
+const sendLead = 2100 * time.Millisecond
+
 // transmission encodes payload repeat times at deviceRate, with gap between
-// repeats and a quarter second of silence before the first, so that neither
-// the device's start-up nor a listener started at the same moment clips it.
-func transmission(p modem.Profile, payload []byte, repeat int, gap time.Duration) ([]float32, error) {
+// repeats and lead of silence before the first.
+func transmission(p modem.Profile, payload []byte, repeat int, gap, lead time.Duration) ([]float32, error) {
 	enc, err := modem.NewEncoder(p, deviceRate)
 	if err != nil {
 		return nil, err
 	}
-	lead := deviceRate / 4
 	gapN := int(gap.Seconds() * deviceRate)
-	samples := make([]float32, lead)
+	samples := make([]float32, int(lead.Seconds()*deviceRate))
 	for i := range repeat {
 		if i > 0 {
 			samples = append(samples, make([]float32, gapN)...)

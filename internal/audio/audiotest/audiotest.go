@@ -108,3 +108,18 @@ func startServer() error {
 func pactl(args ...string) error {
 	return exec.Command("pactl", args...).Run()
 }
+
+// PlainSink loads a null sink as PulseAudio's own documentation starts one,
+// without norewinds=1: a sink that renders ahead while idle and rewinds when
+// a stream starts. It returns the sink's name (its monitor is name +
+// ".monitor") and a function that unloads it. [Loop] must have succeeded.
+func PlainSink() (name string, cleanup func(), err error) {
+	name = fmt.Sprintf("warble-plain-%d", os.Getpid())
+	out, err := exec.Command("pactl", "load-module", "module-null-sink", "sink_name="+name,
+		"sink_properties=device.description="+name).Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("loading a plain null sink: pactl load-module module-null-sink: %v", err)
+	}
+	module := strings.TrimSpace(string(out))
+	return name, func() { pactl("unload-module", module) }, nil
+}
