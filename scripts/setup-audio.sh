@@ -18,18 +18,8 @@
 #   scripts/setup-audio.sh
 set -euo pipefail
 
-say() { printf 'setup-audio: %s\n' "$*"; }
-die() { printf 'setup-audio: error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-	if [[ $EUID -eq 0 ]]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
+tag=setup-audio
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # PulseAudio keeps its socket under XDG_RUNTIME_DIR when that is set, and
 # under /tmp (found through ~/.config/pulse) when not; a variable naming a
@@ -43,12 +33,7 @@ pkgs=()
 for pkg in gcc pkg-config portaudio19-dev libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || pkgs+=("$pkg")
 done
-if ((${#pkgs[@]})); then
-	command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get to install them"
-	say "installing ${pkgs[*]}"
-	as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-fi
+apt_install "${pkgs[@]}"
 
 # The pulse plugin's own configuration (from the pulseaudio package) routes
 # ALSA's default device to PulseAudio whenever a server runs; without it,

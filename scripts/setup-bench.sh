@@ -12,29 +12,14 @@
 #   scripts/setup-bench.sh
 set -euo pipefail
 
-say() { printf 'setup-bench: %s\n' "$*"; }
-die() { printf 'setup-bench: error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-	if [[ $EUID -eq 0 ]]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
+tag=setup-bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pkgs=()
 command -v espeak-ng >/dev/null 2>&1 || pkgs+=(espeak-ng)
 [[ -x /usr/bin/time ]] || pkgs+=(time)
 
-if ((${#pkgs[@]})); then
-	command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get to install them"
-	say "installing ${pkgs[*]}"
-	as_root apt-get update -qq
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
-fi
+apt_install "${pkgs[@]}"
 
 # ggwave for the sweep: npm ci unless node_modules was installed from this
 # very lock file. node and npm come from setup-peers.sh, run first (it is

@@ -5,12 +5,10 @@
 # run as root on Debian 12.
 set -euo pipefail
 
+tag=setup-lan
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 missing=()
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "setup-lan: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update
-	apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+apt_install "${missing[@]}"

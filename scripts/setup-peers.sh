@@ -13,18 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ggdir="$root/internal/peers/ggwave"
 
-say() { printf 'setup-peers: %s\n' "$*"; }
-die() { printf 'setup-peers: error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-	if [[ $EUID -eq 0 ]]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
+tag=setup-peers
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Debian packages for what is missing. A node already present (a NodeSource
 # build, or one in /usr/local/bin) is kept: Debian's nodejs is not installed
@@ -39,12 +29,7 @@ elif ! command -v npm >/dev/null 2>&1; then
 	pkgs+=(npm)
 fi
 
-if ((${#pkgs[@]})); then
-	command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get to install them"
-	say "installing ${pkgs[*]}"
-	as_root apt-get update -qq
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
-fi
+apt_install "${pkgs[@]}"
 
 # ggwave: npm ci unless node_modules was installed from this very lock file.
 lock="$ggdir/package-lock.json"
