@@ -61,6 +61,8 @@ type ggReceiver struct {
 	recent   []ggCand // candidates read lately, oldest first
 	last     Frame    // the last frame handed out
 	foundEnd int64    // end-marker row of the frame read last
+	foundFit float32  // start-marker score of the frame read last
+	reads    []ggRead // readings of one end marker's candidates
 }
 
 const (
@@ -83,6 +85,8 @@ const (
 	ggPairRows       = 2                             // rows apart of the two rows one transform computes
 	ggCoarseGroups   = 24                            // most groups the whole-frame look reads
 	ggFineRows       = 8                             // timing search either side of the best whole-frame timing, rows
+	ggFitRatio       = 1.25                          // a reading whose start marker scores this much below the best reading's loses, however long
+	ggMarkerBalance  = 8                             // largest ratio of the start and end marker scores of one frame
 )
 
 // ggBand is the history of one tone band (protocols with the same start
@@ -582,6 +586,14 @@ func (r *ggReceiver) score(dst []Frame, b *ggBand, s int64) []Frame {
 	return dst
 }
 
+// ggRead is a candidate read successfully.
+type ggRead struct {
+	f    Frame
+	end  int64   // end-marker row
+	fit  float32 // start-marker score where the reading puts it
+	span int     // data frames
+}
+
 // ggCand is a start marker that fits an end marker.
 type ggCand struct {
 	proto  *ggProto
@@ -618,13 +630,13 @@ func (r *ggReceiver) decode(dst []Frame, b *ggBand, he int64) []Frame {
 	slices.SortStableFunc(cands, func(a, b ggCand) int { return cmp.Compare(b.score, a.score) })
 	// A short message read at half its protocol's pace can pass for a
 	// shorter message of a faster protocol (the length block read twice is
-	// a valid one-byte message); the reading that spans the most frames
-	// explains the markers and wins.
-	var (
-		found    Frame
-		foundEnd int64
-		span     = -1
-	)
+	// a valid one-byte message); of the readings whose start marker fits
+	// nearly as well as the best one's, the one that spans the most frames
+	// explains the markers and wins. (Read at a slower protocol's pace from
+	// an earlier start, a short message's length block is a valid message
+	// too, but there the start marker fits worse.)
+	reads := r.reads[:0]
+	var bestFit float32
 	for _, c := range cands {
 		if r.tried(c) {
 			continue
@@ -634,8 +646,18 @@ func (r *ggReceiver) decode(dst []Frame, b *ggBand, he int64) []Frame {
 		if !ok {
 			continue
 		}
-		if s := c.groups * c.proto.p.GGWave.FramesPerTx; s > span {
-			found, foundEnd, span = f, r.foundEnd, s
+		reads = append(reads, ggRead{f: f, end: r.foundEnd, fit: r.foundFit, span: c.groups * c.proto.p.GGWave.FramesPerTx})
+		bestFit = max(bestFit, r.foundFit)
+	}
+	r.reads = reads
+	var (
+		found    Frame
+		foundEnd int64
+		span     = -1
+	)
+	for _, rd := range reads {
+		if ggFitRatio*rd.fit >= bestFit && rd.span > span {
+			found, foundEnd, span = rd.f, rd.end, rd.span
 		}
 	}
 	if span < 0 {
@@ -747,24 +769,32 @@ func (r *ggReceiver) scoreAt(b *ggBand, d int64, end bool, gate float32) float32
 
 // marked reports whether the start or end marker scores peak at row h: their
 // best within ggExactRows rows of h passes ggExactThreshold and is at least
-// a quarter of the best within ggPeakWin rows.
-func (r *ggReceiver) marked(b *ggBand, end bool, h int64) bool {
-	var near float32
+// a quarter of the best within ggPeakWin rows. It returns that best too.
+func (r *ggReceiver) marked(b *ggBand, end bool, h int64) (float32, bool) {
+	near := r.near(b, end, h)
 	n := int64(len(b.start))
-	for d := max(h-ggExactRows, b.scoreBase); d <= h+ggExactRows && d-b.scoreBase < n; d++ {
-		near = max(near, r.scoreAt(b, d, end, ggExactGate))
-	}
 	if near < ggExactThreshold {
-		return false
+		return near, false
 	}
 	// Only a score above 4·near, where the gate is surely above 2·near,
 	// can overrule it.
 	for d := max(h-ggPeakWin, b.scoreBase); d <= h+ggPeakWin && d-b.scoreBase < n; d++ {
 		if (d < h-ggExactRows || d > h+ggExactRows) && r.scoreAt(b, d, end, 2*near) > 4*near {
-			return false
+			return near, false
 		}
 	}
-	return true
+	return near, true
+}
+
+// near returns the best start or end marker score within ggExactRows rows
+// of row h.
+func (r *ggReceiver) near(b *ggBand, end bool, h int64) float32 {
+	var near float32
+	n := int64(len(b.start))
+	for d := max(h-ggExactRows, b.scoreBase); d <= h+ggExactRows && d-b.scoreBase < n; d++ {
+		near = max(near, r.scoreAt(b, d, end, ggExactGate))
+	}
+	return near
 }
 
 // estimate measures the noise floor and the tone energy of a message's
@@ -930,7 +960,22 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 	if z := (float64(peakedness(e))/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggMinZ {
 		return Frame{}, false
 	}
-	if !r.marked(b, false, bestT-ggMarkRows) || !r.marked(b, true, he) {
+	ms, ok := r.marked(b, false, bestT-ggMarkRows)
+	if !ok {
+		return Frame{}, false
+	}
+	me, ok := r.marked(b, true, he)
+	if !ok {
+		return Frame{}, false
+	}
+	// Both markers are sent alike and heard alike. Shifted by a group or
+	// more, a reading still finds the true start marker near its own but
+	// only data where it puts the end marker: data can make a weak end
+	// marker score, never one that matches a strong start marker. (A
+	// one-byte message read a group early from a longer one's start is
+	// valid: its payload is the longer message's length block.)
+	if max(ms, me) > ggMarkerBalance*min(ms, me) {
+		r.stats.HeaderErrors++
 		return Frame{}, false
 	}
 	met := r.estimate(e)
@@ -989,6 +1034,13 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 			r.stats.HeaderErrors++
 			continue
 		}
+		// A one-byte message has the code of a length block: read a group
+		// early, a longer message's length block is one. Its start marker
+		// must then peak nearer the reading's than a group later.
+		if n == 1 && r.near(b, false, bestT-ggMarkRows+int64(g.FramesPerTx)*ggRowsPerFrame) > ms {
+			r.stats.HeaderErrors++
+			continue
+		}
 		nsym := GGWaveParity(n)
 		total := n + nsym
 		r.scr.cw = growB(r.scr.cw, total)
@@ -1026,7 +1078,7 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 			if r.rs != nil {
 				start -= float64(r.rs.delay())
 			}
-			r.foundEnd = he
+			r.foundEnd, r.foundFit = he, ms
 			return Frame{
 				Payload:     append([]byte(nil), work[:n]...),
 				Profile:     c.proto.p.Name,
