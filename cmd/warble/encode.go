@@ -24,13 +24,29 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 // parseFlags parses and turns -h and bad flags into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return &exitError{code: 0}
+	// Flags may come after the arguments too ("warble decode a.wav -json"):
+	// parse, set aside the first argument, and go on with what follows it,
+	// until the arguments run out or a "--" says that the rest are arguments.
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return &exitError{code: 0}
+			}
+			return &exitError{code: 2, msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
 		}
-		return &exitError{code: 2, msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
+		left := fs.Args()
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			pos = append(pos, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		pos, rest = append(pos, left[0]), left[1:]
 	}
-	return nil
+	// Leave fs.Args() holding just the arguments.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // payloadArg reads PAYLOAD: text, hex with isHex, or stdin for "-".

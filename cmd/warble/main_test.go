@@ -305,3 +305,25 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("141 bytes from stdin: stderr %q", r.stderr)
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "a.wav")
+	var out, errb bytes.Buffer
+	if code := run([]string{"encode", "hello", "-profile", "fast", "-o", wav}, nil, &out, &errb); code != 0 {
+		t.Fatalf("encode with flags after PAYLOAD: exit %d, stderr %q", code, errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"decode", wav, "-json"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("decode with -json after FILE: exit %d, stderr %q", code, errb.String())
+	}
+	if !strings.Contains(out.String(), `"text":"hello"`) || !strings.Contains(out.String(), `"profile":"fast"`) {
+		t.Fatalf("decode output %q lacks the JSON frame", out.String())
+	}
+	// After "--" everything is an argument, even what looks like a flag.
+	errb.Reset()
+	if code := run([]string{"encode", "-o", wav, "--", "-5", "-hex"}, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "exactly one PAYLOAD (got 2)") {
+		t.Fatalf("encode -- -5 -hex: exit %d, stderr %q; want exit 2 with two arguments", code, errb.String())
+	}
+}
