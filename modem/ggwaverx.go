@@ -86,6 +86,7 @@ const (
 	ggCoarseGroups   = 24                            // most groups the whole-frame look reads
 	ggFineRows       = 8                             // timing search either side of the best whole-frame timing, rows
 	ggFitRatio       = 1.25                          // a reading whose start marker scores this much below the best reading's loses, however long
+	ggGroupZ         = 4                             // peakedness z-score a one-byte message's first group must reach and the group after it must not
 	ggMarkerBalance  = 8                             // largest ratio of the start and end marker scores of one frame
 )
 
@@ -143,6 +144,7 @@ type ggScratch struct {
 	work   []byte
 	idle   []float32
 	sum    []complex64
+	one    []float32
 	lens   []ggLen
 }
 
@@ -663,6 +665,16 @@ func (r *ggReceiver) decode(dst []Frame, b *ggBand, he int64) []Frame {
 	if span < 0 {
 		return dst
 	}
+	// A message read at twice its protocol's pace, offset by half a group,
+	// keeps its payload: each slow group holds one fast group and half a
+	// group of marker, whose tones are spread too thin to win. Its start
+	// marker then sits inside the fast message's own. The same payload
+	// read over fewer frames is the message as sent.
+	for _, rd := range reads {
+		if rd.span < span && ggFitRatio*rd.fit >= bestFit && bytes.Equal(rd.f.Payload, found.Payload) {
+			found, foundEnd, span = rd.f, rd.end, rd.span
+		}
+	}
 	// No later end marker before this one's may start another frame.
 	b.lastEnd = max(he, foundEnd)
 	if r.isRepeat(found) {
@@ -726,6 +738,33 @@ func (r *ggReceiver) energies(b *ggBand, c ggCand, t0 int64) []float32 {
 		}
 	}
 	return r.scr.energy
+}
+
+// groupZ returns how far above noise, in standard deviations, group j of
+// candidate c read from row t0 is peaked, or 0 if its rows are out of
+// reach.
+func (r *ggReceiver) groupZ(b *ggBand, c ggCand, t0 int64, j int) float64 {
+	f := int64(c.proto.p.GGWave.FramesPerTx)
+	start := t0 + int64(j)*f*ggRowsPerFrame
+	end := start + f*ggRowsPerFrame
+	if start < r.win.base || end > r.nRows || end-r.win.base > int64(len(r.win.have)) {
+		return 0
+	}
+	width := b.nib * 16
+	r.scr.sum = growC(r.scr.sum, width)
+	sum := r.scr.sum
+	clear(sum)
+	for k := int64(0); k < f; k++ {
+		for i, v := range r.row(start + k*ggRowsPerFrame)[:width] {
+			sum[i] += v
+		}
+	}
+	r.scr.one = growF(r.scr.one, width)
+	e := r.scr.one
+	for i, v := range sum {
+		e[i] = real(v)*real(v) + imag(v)*imag(v)
+	}
+	return (float64(peakedness(e))/float64(b.nib) - 0.211) / (0.057 / math.Sqrt(float64(b.nib)))
 }
 
 // trimmedSum sums values without the two largest.
@@ -978,6 +1017,7 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 		r.stats.HeaderErrors++
 		return Frame{}, false
 	}
+	firstZ := r.groupZ(b, c, bestT, 0)
 	met := r.estimate(e)
 	r.scr.ll = met.LogLikelihoods(r.scr.ll[:0], e)
 	ll := r.scr.ll
@@ -1036,8 +1076,12 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 		}
 		// A one-byte message has the code of a length block: read a group
 		// early, a longer message's length block is one. Its start marker
-		// must then peak nearer the reading's than a group later.
-		if n == 1 && r.near(b, false, bestT-ggMarkRows+int64(g.FramesPerTx)*ggRowsPerFrame) > ms {
+		// must then peak nearer the reading's than a group later; its first
+		// group must be data, not the tail of a start marker (which lights
+		// two nibbles with eight tones each and leaves the rest to noise);
+		// and the group after it must be the end marker, not more data.
+		if n == 1 && (r.near(b, false, bestT-ggMarkRows+int64(g.FramesPerTx)*ggRowsPerFrame) > ms ||
+			firstZ < ggGroupZ || r.groupZ(b, c, bestT, c.groups) > ggGroupZ) {
 			r.stats.HeaderErrors++
 			continue
 		}
@@ -1057,10 +1101,10 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 		slices.SortStableFunc(r.scr.order, func(a, b int) int { return cmp.Compare(margin(a), margin(b)) })
 		r.scr.work = growB(r.scr.work, total)
 		work := r.scr.work
-		spare := 1
-		if nsym >= 6 {
-			spare = 2
-		}
+		// Little parity leaves little to check a correction by: with one
+		// spare syndrome, a short block with several bytes erased decodes
+		// to wrong bytes even at high SNR. Two spare syndromes are kept.
+		spare := 2
 	attempts:
 		for s := 0; s <= nsym-spare; s++ {
 			copy(work, r.scr.cw)
