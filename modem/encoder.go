@@ -16,6 +16,7 @@ type Encoder struct {
 	mod  *fsk.Modulator
 	code *codec.Code
 	tx   transmitter // for families other than Native
+	data []int       // the tones that carry data
 }
 
 // transmitter synthesises the transmissions of a family other than Native.
@@ -48,7 +49,7 @@ func NewEncoder(p Profile, sampleRate int) (*Encoder, error) {
 		}
 		return &Encoder{p: p, rate: sampleRate, tx: tx}, nil
 	}
-	mod, err := fsk.NewModulator(p.Tones, sampleRate, p.Amplitude)
+	mod, err := fsk.NewModulator(p.Tones, sampleRate, p.Amplitude/float64(p.parallel()))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func NewEncoder(p Profile, sampleRate int) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{p: p, rate: sampleRate, mod: mod, code: code}, nil
+	return &Encoder{p: p, rate: sampleRate, mod: mod, code: code, data: p.dataTones()}, nil
 }
 
 // Profile returns the encoder's profile.
@@ -70,7 +71,7 @@ func (e *Encoder) Airtime(n int) time.Duration {
 	if e.tx != nil {
 		return e.tx.airtime(n)
 	}
-	return time.Duration(len(e.p.Preamble)+e.code.Symbols(n)) * e.p.Tones.Symbol
+	return time.Duration(len(e.p.Preamble)+e.p.slots(e.code.Symbols(n))) * e.p.Tones.Symbol
 }
 
 // MaxPayload returns the longest payload the encoder takes, in bytes.
@@ -97,10 +98,41 @@ func (e *Encoder) Encode(dst []float32, payload []byte) ([]float32, error) {
 	if err != nil {
 		return dst, err
 	}
-	tones := make([]int, 0, len(e.p.Preamble)+len(syms))
-	tones = append(tones, e.p.Preamble...)
-	for _, s := range syms {
-		tones = append(tones, gray(int(s)))
+	m := e.p.parallel()
+	if m == 1 {
+		tones := make([]int, 0, len(e.p.Preamble)+len(syms))
+		tones = append(tones, e.p.Preamble...)
+		for i, s := range syms {
+			tones = append(tones, e.data[e.p.dataTone(i, int(s))])
+		}
+		return e.mod.Append(dst, tones)
 	}
-	return e.mod.Append(dst, tones)
+	// Parallel tones: one continuous-phase stream per group at 1/m of the
+	// amplitude, summed. The streams play the preamble identically, so
+	// there they add up to one tone at full amplitude.
+	slots := e.p.slots(len(syms))
+	tones := make([]int, len(e.p.Preamble)+slots)
+	var sum, buf []float32
+	for g := range m {
+		copy(tones, e.p.Preamble)
+		for j := range slots {
+			i := j*m + g
+			v := 0 // a slot's unused groups (only in the last) sound value 0
+			if i < len(syms) {
+				v = int(syms[i])
+			}
+			tones[len(e.p.Preamble)+j] = e.data[e.p.dataTone(j*m+g, v)]
+		}
+		var err error
+		if buf, err = e.mod.Append(buf[:0], tones); err != nil {
+			return dst, err
+		}
+		if sum == nil {
+			sum = make([]float32, len(buf))
+		}
+		for k, x := range buf {
+			sum[k] += x
+		}
+	}
+	return append(dst, sum...), nil
 }

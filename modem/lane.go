@@ -58,6 +58,7 @@ type lane struct {
 	clRow       int64
 	clStep      int
 	clScore     float32
+	clRaw       float32
 
 	pending []cand
 	recent  []recentFrame
@@ -71,6 +72,9 @@ type lane struct {
 	vals     []float32
 	llr      []float32
 	payload  []byte
+	data     []int // the tones that carry data
+	wide     int   // skew steps either side of the search's pick that refine tries
+	syms     []byte
 }
 
 // clipShare caps one preamble symbol's contribution to the search score, in
@@ -120,6 +124,10 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 	fc = dc.CenterHz()
 	l := &lane{p: p, stats: stats, rate: float64(rate), dc: dc, fsd: dc.OutputRate(), fc: fc, code: code, dec: code.NewDecoder(), np: len(p.Preamble)}
 	l.sym = p.Tones.SymbolSeconds() * l.fsd
+	l.data = p.dataTones()
+	if p.parallel() > 1 || p.hopSets() > 1 {
+		l.wide = 8
+	}
 	l.win = int(math.Round(l.sym))
 	l.hop = int(math.Round(l.sym / 2))
 	if l.hop < 1 {
@@ -182,7 +190,7 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 	}
 	l.thresh = thresholdFor(l.np, n+1)
 	l.fineStep = 0.05 * p.Tones.SpacingHz / hi
-	maxSyms := l.np + code.Symbols(codec.MaxPayload) + 4
+	maxSyms := l.np + p.slots(code.Symbols(codec.MaxPayload)) + 4
 	keep := int(float64(maxSyms)*l.sym/(1-p.MaxSkew)) + 4*l.win + 64
 	l.fd, l.flen = dc.FilterDecimation(), dc.FilterLen()
 	l.uKeep = keep*l.fd + l.flen + l.fd
@@ -314,10 +322,12 @@ func (l *lane) search(s int64) {
 		}
 		soff[i] = r * len(l.binIdx)
 	}
-	best, bestStep := l.bestStep()
+	best, raw, bestStep := l.bestStep()
 	if bestStep >= 0 && best > l.thresh {
-		if !l.clActive || best > l.clScore {
-			l.clActive, l.clRow, l.clStep, l.clScore = true, s, bestStep, best
+		// A strong preamble reaches the clipped maximum a row early too;
+		// the raw score then picks the row that is on time.
+		if !l.clActive || best > l.clScore || (best == l.clScore && raw > l.clRaw) {
+			l.clActive, l.clRow, l.clStep, l.clScore, l.clRaw = true, s, bestStep, best, raw
 		}
 	}
 	if l.clActive && s > l.clRow+2 {
@@ -335,12 +345,12 @@ func (l *lane) search(s int64) {
 
 // bestStep scores every skew step of the search set up in l.soff
 // and returns the highest clipped score, ties going to the higher raw score,
-// and its step; −1 if no score tops the threshold. Only a score above the
+// that raw score and its step; −1 if no score tops the threshold. Only a score above the
 // threshold can start a candidate, so the best starts there, and a step is
 // dropped as soon as its remaining symbols, at clipShare each, could not
 // lift it that high (reach holds a margin for rounding, so no step that could
 // win is dropped).
-func (l *lane) bestStep() (float32, int) {
+func (l *lane) bestStep() (float32, float32, int) {
 	soff := l.soff[:len(l.rowOff)]
 	reach := l.reach[:len(soff)]
 	flat, clipped := l.flat, l.flatClipped
@@ -368,7 +378,7 @@ func (l *lane) bestStep() (float32, int) {
 			best, bestRaw, bestStep = sc, raw, k
 		}
 	}
-	return best, bestStep
+	return best, bestRaw, bestStep
 }
 
 // runPending advances every candidate as far as the history allows.
@@ -379,7 +389,7 @@ func (l *lane) runPending(out []Frame) []Frame {
 		drop, done := false, false
 		switch c.stage {
 		case 0:
-			need := float64(c.row*int64(l.hop)+int64(l.hop)) + float64(l.np+l.code.HeaderSymbols()+1)*l.sym/(1-l.p.MaxSkew) + float64(l.win)
+			need := float64(c.row*int64(l.hop)+int64(l.hop)) + float64(l.np+l.p.slots(l.code.HeaderSymbols())+1)*l.sym/(1-l.p.MaxSkew) + float64(l.win)
 			if float64(l.zAvail()) < need {
 				break
 			}
@@ -404,7 +414,7 @@ func (l *lane) runPending(out []Frame) []Frame {
 			fallthrough
 		case 1:
 			symE := l.sym / (1 + c.eps)
-			need := c.tau + float64(l.np+l.code.Symbols(c.n)+1)*symE + float64(l.win) + 2
+			need := c.tau + float64(l.np+l.p.slots(l.code.Symbols(c.n))+1)*symE + float64(l.win) + 2
 			if float64(l.zAvail()) < need {
 				break
 			}
@@ -486,9 +496,16 @@ func (l *lane) refine(c *cand) {
 	tau0 := float64(c.row * int64(l.hop))
 	eps := c.eps
 	bestTau, best := tau0, float32(-1)
-	for d := -l.hop; d <= l.hop; d++ {
-		if s := l.preambleScore(tau0+float64(d), eps); s > best {
-			best, bestTau = s, tau0+float64(d)
+	// The search's clipped score ties between neighbouring skew steps when
+	// the preamble is strong, so look a few steps either side of its pick.
+	coarse := 0.5 * (l.fsd / float64(l.fft.Len())) / l.p.Tones.TopHz()
+	e0 := eps
+	for de := -l.wide; de <= l.wide; de++ {
+		e := math.Max(-l.p.MaxSkew, math.Min(l.p.MaxSkew, e0+float64(de)*coarse))
+		for d := -l.hop; d <= l.hop; d++ {
+			if s := l.preambleScore(tau0+float64(d), e); s > best {
+				best, bestTau, eps = s, tau0+float64(d), e
+			}
 		}
 	}
 	step := l.fineStep
@@ -513,32 +530,37 @@ func (l *lane) refine(c *cand) {
 	c.tau, c.eps = bestTau, eps
 }
 
-// demod measures the data symbols [from, to) of candidate c into l.en; with
-// track it follows timing drift block by block (an early-late gate on the
-// strongest tone of each symbol), for long frames under clock skew.
+// demod measures the code symbols [from, to) of candidate c into l.en, M
+// energies per symbol in the order of its alphabet's tones (tone gray(v)
+// carries value v); with track it follows timing drift block by block (an
+// early-late gate on the strongest tone of each group), for long frames
+// under clock skew.
 func (l *lane) demod(c *cand, from, to int, track bool) {
 	eps := c.eps
 	symE := l.sym / (1 + eps)
 	w := int(math.Round(symE))
-	m := l.p.Tones.Count
+	M, m, k := l.p.alphabet(), l.p.parallel(), l.p.hopSets()
 	l.freqs = l.freqs[:0]
-	for k := 0; k < m; k++ {
-		l.freqs = append(l.freqs, l.p.Tones.Hz(k)*(1+eps)-l.fc)
+	for t := 0; t < l.p.Tones.Count; t++ {
+		l.freqs = append(l.freqs, l.p.Tones.Hz(t)*(1+eps)-l.fc)
 	}
 	_ = l.bank.Set(l.freqs, w, l.fsd)
 	l.en = l.en[:0]
+	// tone returns the tone index of alphabet tone u in group g of slot j.
+	tone := func(j, g, u int) int { return l.data[(u*m+g)*k+j%k] }
 	// Second-order timing loop: off is the offset and drift the extra
-	// samples per symbol, both corrected once per block from the early-late
+	// samples per slot, both corrected once per block from the early-late
 	// balance of the strongest tones.
 	const block = 8
 	off, drift := 0.0, 0.0
+	first, last := from/m, (to+m-1)/m
 	pos := func(j int, d float64) int64 {
-		return int64(math.Round(c.tau+float64(l.np+j)*symE+off+float64(j-from)*drift+d)) - l.zBase
+		return int64(math.Round(c.tau+float64(l.np+j)*symE+off+float64(j-first)*drift+d)) - l.zBase
 	}
-	for b := from; b < to; b += block {
-		e := min(b+block, to)
+	for b := first; b < last; b += block {
+		e := min(b+block, last)
 		if track {
-			// The strongest tone of each symbol on time, then that tone's
+			// The strongest tone of each group on time, then that tone's
 			// energy one sample early and one late.
 			var sc [3]float64
 			for j := b; j < e; j++ {
@@ -546,19 +568,20 @@ func (l *lane) demod(c *cand, from, to int, track bool) {
 				if at < 0 || at+int64(w) > int64(len(l.z)) {
 					continue
 				}
-				l.vals = l.bank.Energies(l.vals[:0], l.z[at:at+int64(w)])
-				top, mx := 0, float32(0)
-				for k, v := range l.vals {
-					if v > mx {
-						top, mx = k, v
+				for g := range m {
+					top, mx := 0, float32(-1)
+					for u := range M {
+						if v := l.bank.Energy(tone(j, g, u), l.z[at:at+int64(w)]); v > mx {
+							top, mx = tone(j, g, u), v
+						}
 					}
-				}
-				sc[1] += float64(mx)
-				for d := int64(-1); d <= 1; d += 2 {
-					if at+d < 0 || at+d+int64(w) > int64(len(l.z)) {
-						continue
+					sc[1] += float64(mx)
+					for d := int64(-1); d <= 1; d += 2 {
+						if at+d < 0 || at+d+int64(w) > int64(len(l.z)) {
+							continue
+						}
+						sc[d+1] += float64(l.bank.Energy(top, l.z[at+d:at+d+int64(w)]))
 					}
-					sc[d+1] += float64(l.bank.Energy(top, l.z[at+d:at+d+int64(w)]))
 				}
 			}
 			if den := sc[0] - 2*sc[1] + sc[2]; den < 0 {
@@ -569,14 +592,25 @@ func (l *lane) demod(c *cand, from, to int, track bool) {
 		}
 		for j := b; j < e; j++ {
 			at := max(0, min(pos(j, 0), int64(len(l.z)-w)))
-			l.en = l.bank.Energies(l.en, l.z[at:at+int64(w)])
+			if m == 1 && k == 1 {
+				l.en = l.bank.Energies(l.en, l.z[at:at+int64(w)])
+				continue
+			}
+			for g := range m {
+				if i := j*m + g; i < from || i >= to {
+					continue
+				}
+				for u := range M {
+					l.en = append(l.en, l.bank.Energy(tone(j, g, u), l.z[at:at+int64(w)]))
+				}
+			}
 		}
 	}
 }
 
 // llrs turns l.en (m energies per symbol) into bit LLRs in l.llr.
 func (l *lane) llrs(met fsk.Metrics) {
-	m := l.p.Tones.Count
+	m := l.p.alphabet()
 	l.ll = met.LogLikelihoods(l.ll[:0], l.en)
 	// Reorder from tone to symbol value: value v is tone gray(v).
 	l.vals = l.vals[:0]
@@ -591,14 +625,14 @@ func (l *lane) llrs(met fsk.Metrics) {
 func (l *lane) header(c *cand) (int, error) {
 	h := l.code.HeaderSymbols()
 	l.demod(c, 0, h, false)
-	l.llrs(fsk.Estimate(l.en, l.p.Tones.Count))
+	l.llrs(fsk.Estimate(l.en, l.p.alphabet()))
 	return l.dec.DecodeHeader(l.llr)
 }
 
 func (l *lane) frame(c *cand, need float64) (Frame, bool) {
 	ns := l.code.Symbols(c.n)
 	l.demod(c, 0, ns, true)
-	met := fsk.Estimate(l.en, l.p.Tones.Count)
+	met := fsk.Estimate(l.en, l.p.alphabet())
 	l.llrs(met)
 	var err error
 	l.payload, err = l.dec.Decode(l.payload[:0], l.llr, c.n)
@@ -607,7 +641,7 @@ func (l *lane) frame(c *cand, need float64) (Frame, bool) {
 		return Frame{}, false
 	}
 	symE := l.sym / (1 + c.eps)
-	end := c.tau + float64(l.np+ns)*symE
+	end := c.tau + float64(l.np+l.p.slots(ns))*symE
 	sum := checksum(l.payload)
 	for _, r := range l.recent {
 		if r.sum == sum && c.tau < r.end && end > r.start {
@@ -622,7 +656,11 @@ func (l *lane) frame(c *cand, need float64) (Frame, bool) {
 	l.recent = append(l.recent, recentFrame{start: c.tau, end: end, sum: sum})
 	l.lastEnd = end
 	l.stats.Frames++
-	snr := 10*math.Log10(met.SNR()) - 10*math.Log10(l.p.Tones.SymbolSeconds()*l.rate/2)
+	echo := math.NaN()
+	if l.p.hopSets() > 1 {
+		echo = l.echo(c, ns, met)
+	}
+	snr := 10*math.Log10(met.SNR()*float64(l.p.parallel())) - 10*math.Log10(l.p.Tones.SymbolSeconds()*l.rate/2)
 	start := l.dc.InputPosition(c.tau) - float64(l.dc.Decimation())/2
 	return Frame{
 		Payload:     bytes.Clone(l.payload),
@@ -630,8 +668,72 @@ func (l *lane) frame(c *cand, need float64) (Frame, bool) {
 		StartSample: int64(math.Round(math.Max(0, start))),
 		SNR:         snr,
 		SkewPPM:     c.eps * 1e6,
+		EchoDB:      echo,
+		Hint:        hint(10*math.Log10(met.SNR()), echo),
 		done:        l.dc.InputPosition(need),
 	}, true
+}
+
+// Thresholds of [Frame].Hint: a symbol energy to noise density below
+// weakEsN0dB leaves under about 3 dB of margin for the code, and an echo
+// above echoyDB means the room's ringing rivals the direct sound.
+const (
+	weakEsN0dB = 14
+	echoyDB    = -10
+)
+
+// hint turns a frame's symbol SNR and echo into advice for the user.
+func hint(esN0dB, echoDB float64) string {
+	weak, echoy := esN0dB < weakEsN0dB, echoDB > echoyDB
+	switch {
+	case weak && echoy:
+		return "weak signal in strong echoes: move closer to the sender"
+	case weak:
+		return "weak signal: turn the volume up or move closer"
+	case echoy:
+		return "strong echoes: move closer to the sender"
+	}
+	return ""
+}
+
+// echo measures how strongly the tones of a decoded frame ring on: the
+// energy its data tones still hold one slot after their own, over their
+// energy in their slot, both less the noise floor, in dB. With hop sets the
+// following slot sounds other tones, so what its window finds in these bins
+// is the room's echo of them.
+func (l *lane) echo(c *cand, ns int, met fsk.Metrics) float64 {
+	syms, err := l.code.Encode(l.syms[:0], l.payload)
+	if err != nil || len(syms) != ns {
+		return math.NaN()
+	}
+	l.syms = syms
+	M, m := l.p.alphabet(), l.p.parallel()
+	symE := l.sym / (1 + c.eps)
+	w := int(math.Round(symE))
+	var on, next float64
+	n := 0
+	for j := 0; j+1 < l.p.slots(ns); j++ {
+		at := int64(math.Round(c.tau+float64(l.np+j+1)*symE)) - l.zBase
+		if at < 0 || at+int64(w) > int64(len(l.z)) {
+			break
+		}
+		for g := range m {
+			i := j*m + g
+			if i >= ns {
+				break
+			}
+			u := gray(int(syms[i]))
+			on += float64(l.en[i*M+u])
+			next += float64(l.bank.Energy(l.data[l.p.dataTone(i, int(syms[i]))], l.z[at:at+int64(w)]))
+			n++
+		}
+	}
+	on -= float64(n) * met.N0
+	next -= float64(n) * met.N0
+	if n == 0 || !(on > 0) {
+		return math.NaN()
+	}
+	return 10 * math.Log10(math.Max(next, on*1e-4)/on)
 }
 
 func checksum(b []byte) uint64 {

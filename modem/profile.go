@@ -8,9 +8,11 @@
 // skew at once), then the codec's symbols, each a tone chosen by the Gray code
 // of the symbol value. Its airtime is
 //
-//	T_air = (P + Symbols(n))·T
+//	T_air = (P + ⌈Symbols(n)/Parallel⌉)·T
 //
-// for a preamble of P symbols, an n-byte payload and symbol duration T.
+// for a preamble of P symbols, an n-byte payload, symbol duration T and
+// Parallel tones sounded at once in each data slot (see [Profile.HopSets]
+// for how the slots hop between tone sets to outlast a room's echoes).
 //
 // The modem also speaks its peers' formats, each a [Family] of profiles:
 // ggwave's ([GGWaveProfiles], bit-compatible with ggwave 0.4.0, found in
@@ -22,6 +24,7 @@ package modem
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,20 +51,58 @@ const (
 // Profile is a complete description of one way of sending frames. Profiles
 // are plain values; [NewEncoder] and [NewReceiver] validate them.
 type Profile struct {
-	Name      string
-	Family    Family       // wire format; Native unless set
-	GGWave    GGWaveParams // Family GGWave only
-	Bell      BellParams   // Family Bell only
-	Tones     fsk.Tones
-	Preamble  []int        // tone index of each preamble symbol
-	Code      codec.Config // codec.Config.BitsPerSymbol must give 2^b == Tones.Count
-	MaxSkew   float64      // largest clock skew searched, as a fraction (0.022 = 2.2%)
-	Amplitude float64      // peak amplitude of the burst, 0..1
+	Name     string
+	Family   Family       // wire format; Native unless set
+	GGWave   GGWaveParams // Family GGWave only
+	Bell     BellParams   // Family Bell only
+	Tones    fsk.Tones
+	Preamble []int        // tone index of each preamble symbol
+	Code     codec.Config // M = 2^Code.BitsPerSymbol tones per group; Tones.Count = M·Parallel·HopSets
+	// Parallel is the number of tones sounded at once in each data slot
+	// (0 means 1): each carries one code symbol, at 1/Parallel of the
+	// amplitude, so a slot of duration Tones.Symbol carries Parallel symbols.
+	Parallel int
+	// HopSets is the number of disjoint tone sets the data slots cycle
+	// through (0 means 1): slot s uses set s mod HopSets, so a tone is
+	// sounded again only HopSets slots later, after its room echoes have
+	// decayed, and the bins a slot is read from hold none of the echoes of
+	// the HopSets−1 slots before it.
+	HopSets   int
+	MaxSkew   float64 // largest clock skew searched, as a fraction (0.022 = 2.2%)
+	Amplitude float64 // peak amplitude of the burst, 0..1
 }
 
-// Audible is the default profile: a 16-byte token in 1.26 s, every tone
-// between 1.25 and 3.19 kHz, so it survives 8 and 16 kHz capture, telephone
-// band limits and small speakers.
+// Room is the default profile, made for rooms: a 16-byte token in 1.39 s,
+// heard across a living room whose echoes outweigh the direct sound. Each
+// 48 ms slot sounds four tones at once, one per 16-tone group, from one of
+// three disjoint sets of 64 tones interleaved over 1.0–5.1 kHz, so a tone's
+// echo has three slots (144 ms) to decay before its bins are read again, and
+// each slot gathers its tones' early echoes rather than fighting them. The
+// preamble's six tones are its own, so their echoes never land in a data
+// bin.
+var Room = Profile{
+	Name: "room",
+	Tones: fsk.Tones{
+		BaseHz:     1000,
+		SpacingHz:  1000.0 / 48,
+		Count:      198,
+		Symbol:     48 * time.Millisecond,
+		Transition: 0.1,
+		Ramp:       4 * time.Millisecond,
+	},
+	Preamble:  []int{4, 158, 59, 108, 19, 188},
+	Code:      codec.Config{BitsPerSymbol: 4, Rate: codec.Rate12, InterleaveSymbols: 28},
+	Parallel:  4,
+	HopSets:   3,
+	MaxSkew:   0.022,
+	Amplitude: 0.7,
+}
+
+// Audible is the profile for short range and narrow channels: a 16-byte
+// token in 1.26 s, every tone between 1.25 and 3.19 kHz, so it survives 8
+// and 16 kHz capture, telephone band limits and small speakers. Its 16 ms
+// symbols reuse tones that still ring in a reverberant room: beyond a metre
+// or so indoors, use [Room].
 var Audible = Profile{
 	Name: "audible",
 	Tones: fsk.Tones{
@@ -96,26 +137,29 @@ var Fast = Profile{
 	Amplitude: 0.7,
 }
 
-// Ultrasonic is the audible profile moved to 17.75–19.69 kHz, where most
-// people hear nothing; it needs a sample rate of 44.1 kHz or more.
+// Ultrasonic is the room profile's design moved to 17.0–20.1 kHz, where
+// most people hear nothing, with 64 ms slots: a 16-byte token in 1.86 s.
+// It needs a sample rate of 44.1 kHz or more.
 var Ultrasonic = Profile{
 	Name: "ultrasonic",
 	Tones: fsk.Tones{
-		BaseHz:     17750,
-		SpacingHz:  62.5,
-		Count:      32,
-		Symbol:     16 * time.Millisecond,
+		BaseHz:     17000,
+		SpacingHz:  1000.0 / 64,
+		Count:      198,
+		Symbol:     64 * time.Millisecond,
 		Transition: 0.15,
-		Ramp:       4 * time.Millisecond,
+		Ramp:       6 * time.Millisecond,
 	},
-	Preamble:  []int{2, 29, 12, 21, 7, 25, 16},
-	Code:      codec.Config{BitsPerSymbol: 5, Rate: codec.Rate12, InterleaveSymbols: 24},
+	Preamble:  []int{4, 158, 59, 108, 19, 188},
+	Code:      codec.Config{BitsPerSymbol: 4, Rate: codec.Rate12, InterleaveSymbols: 28},
+	Parallel:  4,
+	HopSets:   3,
 	MaxSkew:   0.022,
 	Amplitude: 0.7,
 }
 
 // Profiles returns warble's native profiles, the default first.
-func Profiles() []Profile { return []Profile{Audible, Fast, Ultrasonic} }
+func Profiles() []Profile { return []Profile{Room, Audible, Fast, Ultrasonic} }
 
 // AutoProfiles returns the profiles a receiver made without any listens
 // for: the native ones and ggwave's. Bell modems, which cannot tell a frame
@@ -164,8 +208,12 @@ func (p Profile) Validate(sampleRate int) error {
 	if err := p.Tones.Validate(sampleRate); err != nil {
 		return fmt.Errorf("modem: profile %s: %w", p.Name, err)
 	}
-	if 1<<p.Code.BitsPerSymbol != p.Tones.Count {
-		return fmt.Errorf("modem: profile %s: %d tones do not carry %d bits per symbol", p.Name, p.Tones.Count, p.Code.BitsPerSymbol)
+	if p.Parallel < 0 || p.Parallel > 16 || p.HopSets < 0 || p.HopSets > 16 {
+		return fmt.Errorf("modem: profile %s: %d parallel tones in %d hop sets is outside 1..16 each", p.Name, p.Parallel, p.HopSets)
+	}
+	if want := p.alphabet() * p.parallel() * p.hopSets(); len(p.dataTones()) != want || (p.parallel() == 1 && p.hopSets() == 1 && want != p.Tones.Count) {
+		return fmt.Errorf("modem: profile %s: %d tones are not %d bits per symbol × %d parallel × %d hop sets (%d tones)",
+			p.Name, p.Tones.Count, p.Code.BitsPerSymbol, p.parallel(), p.hopSets(), want)
 	}
 	if _, err := codec.New(p.Code); err != nil {
 		return fmt.Errorf("modem: profile %s: %w", p.Name, err)
@@ -209,7 +257,45 @@ func (p Profile) Airtime(n int) (time.Duration, error) {
 	if n < 1 || n > codec.MaxPayload {
 		return 0, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", n, codec.MaxPayload)
 	}
-	return time.Duration(len(p.Preamble)+c.Symbols(n)) * p.Tones.Symbol, nil
+	return time.Duration(len(p.Preamble)+p.slots(c.Symbols(n))) * p.Tones.Symbol, nil
+}
+
+// parallel returns the number of tones sounded at once in a data slot.
+func (p Profile) parallel() int { return max(1, p.Parallel) }
+
+// hopSets returns the number of tone sets the data slots cycle through.
+func (p Profile) hopSets() int { return max(1, p.HopSets) }
+
+// alphabet returns M, the tones one code symbol chooses among.
+func (p Profile) alphabet() int { return 1 << p.Code.BitsPerSymbol }
+
+// slots returns the number of data slots that carry n code symbols.
+func (p Profile) slots(n int) int { return (n + p.parallel() - 1) / p.parallel() }
+
+// dataTones returns the tones that carry data, in order: all tones when
+// they number M·Parallel·HopSets, otherwise the tones the preamble does not
+// use.
+func (p Profile) dataTones() []int {
+	n := p.alphabet() * p.parallel() * p.hopSets()
+	t := make([]int, 0, p.Tones.Count)
+	for k := 0; k < p.Tones.Count; k++ {
+		if n == p.Tones.Count || !slices.Contains(p.Preamble, k) {
+			t = append(t, k)
+		}
+	}
+	return t[:min(n, len(t))]
+}
+
+// dataTone returns the position in [Profile.dataTones] of the tone that
+// carries value v as code symbol i: symbol i sounds in slot i/Parallel as its
+// group i%Parallel, from the slot's hop set. The tones of one set are
+// interleaved across the whole band (position (gray(v)·Parallel +
+// group)·HopSets + set), so each group's alphabet spans the band and fades
+// in a room independently tone by tone.
+func (p Profile) dataTone(i, v int) int {
+	m, k := p.parallel(), p.hopSets()
+	slot, g := i/m, i%m
+	return (gray(v)*m+g)*k + slot%k
 }
 
 // NetBitRate returns the payload bits per second of a 16-byte token.

@@ -123,7 +123,7 @@ func send(t *testing.T, args ...string) {
 func TestSendListen(t *testing.T) {
 	needLoop(t)
 	for _, backend := range []string{"portaudio", "oto"} {
-		for _, profile := range []string{"audible", "ultrasonic"} {
+		for _, profile := range []string{"room", "audible", "ultrasonic"} {
 			t.Run(fmt.Sprintf("backend=%s/profile=%s", backend, profile), func(t *testing.T) {
 				payload := fmt.Sprintf("%s-%s-7-guitar", backend, profile)
 				args := []string{"-profile", profile, "-timeout", "20s", "-count", "1", "-json"}
@@ -176,8 +176,14 @@ func TestListenHearsTwoInARow(t *testing.T) {
 		t.Fatalf("listen -count 2 printed:\n%s\nwant first-token then second-token", r.stdout)
 	}
 	for _, line := range lines {
-		if f := strings.Split(line, "\t"); len(f) != 5 || f[2] != "audible" || !strings.HasPrefix(f[3], "snr ") {
+		if f := strings.Split(line, "\t"); len(f) != 5 || !strings.HasPrefix(f[3], "snr ") {
 			t.Errorf("line %q is not the text line decode prints", line)
+		}
+	}
+	// The first went out in the default profile, the second in audible.
+	for i, want := range []string{"\troom\t", "\taudible\t"} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %q, want profile %s", lines[i], strings.Trim(want, "\t"))
 		}
 	}
 }
@@ -185,7 +191,7 @@ func TestListenHearsTwoInARow(t *testing.T) {
 // TestListenRepeat hears -repeat 3 as three frames.
 func TestListenRepeat(t *testing.T) {
 	needLoop(t)
-	l := startListen(t, "-profile", "audible", "-timeout", "30s", "-count", "3", "-json")
+	l := startListen(t, "-profile", "room", "-timeout", "30s", "-count", "3", "-json")
 	send(t, "-repeat", "3", "-gap", "300ms", "-hex", "00ff10")
 	r := l.wait(t)
 	r.want(t, 0, l.args...)
@@ -251,7 +257,7 @@ func TestListenInterrupted(t *testing.T) {
 	for _, heard := range []bool{true, false} {
 		t.Run(fmt.Sprintf("heard=%v", heard), func(t *testing.T) {
 			rec := filepath.Join(t.TempDir(), "heard.wav")
-			cmd := exec.Command(exe, "listen", "-profile", "audible", "-timeout", "30s", "-record", rec)
+			cmd := exec.Command(exe, "listen", "-profile", "room", "-timeout", "30s", "-record", rec)
 			cmd.Env = append(os.Environ(), "WARBLE_TEST_MAIN=1")
 			var out, errOut lockedBuffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut

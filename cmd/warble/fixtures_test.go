@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"warble/internal/channel"
 	"warble/internal/wav"
@@ -73,9 +74,26 @@ func samplesOf(t *testing.T, f fixture, rate, pad int) ([]float32, channel.Span)
 
 var fixtures = []fixture{
 	{
+		name: "room-16k-reverb", profile: "room", payload: []byte("7-guitar-kitten!"),
+		how: "modem.Room at 16000 Hz, 0.25 s of silence either side, through channel.Reverb (RT60 0.6 s, " +
+			"direct-to-reverberant ratio −12 dB, as at 3–4 m in a living room; rand.NewPCG(1, 2)), " +
+			"then white Gaussian noise at 0 dB full-band SNR over the transmission (channel.AddNoise, rand.NewPCG(3, 4)), 16-bit mono",
+		make: func(t *testing.T, f fixture) []byte {
+			x, sp := samplesOf(t, f, 16000, 4000)
+			x = channel.Reverb(x, 16000, 600*time.Millisecond, -12, rand.New(rand.NewPCG(1, 2)))
+			x = channel.AddNoise(nil, x, 0, sp, rand.New(rand.NewPCG(3, 4)))
+			x = channel.Gain(x, -6)
+			var b bytes.Buffer
+			if err := wav.Encode(&b, x, 16000); err != nil {
+				t.Fatal(err)
+			}
+			return b.Bytes()
+		},
+	},
+	{
 		name: "audible-16k-hello", profile: "audible", payload: []byte("hello"),
-		how:  "`warble encode -rate 16000 hello`: clean, 40 ms of silence either side, peak 0.7, 16-bit mono",
-		make: encodeCLI("-rate", "16000", "hello"),
+		how:  "`warble encode -profile audible -rate 16000 hello`: clean, 40 ms of silence either side, peak 0.7, 16-bit mono",
+		make: encodeCLI("-profile", "audible", "-rate", "16000", "hello"),
 	},
 	{
 		name: "audible-16k-noisy-m6db", profile: "audible", payload: []byte("0123456789abcdef"),

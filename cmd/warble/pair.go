@@ -93,7 +93,7 @@ func (p *pairFlags) add(fs *flag.FlagSet) {
 	fs.BoolVar(&p.audio, "audio", false, "carry the code by sound: the host chirps it, the joiner hears it")
 	fs.StringVar(&p.device, "device", "", "with -audio, the sound device, as 'warble devices' lists it (default: the system's default)")
 	fs.StringVar(&p.backend, "backend", "portaudio", "with -audio on the host, the playback library: portaudio or oto")
-	fs.StringVar(&p.profile, "profile", "audible", "with -audio on the host, the modem profile that carries the code")
+	fs.StringVar(&p.profile, "profile", "room", "with -audio on the host, the modem profile that carries the code")
 }
 
 // check validates the shared flags and opens the state.
