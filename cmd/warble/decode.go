@@ -17,14 +17,16 @@ import (
 
 // frameJSON is one line of 'warble decode -json'.
 type frameJSON struct {
-	File       string  `json:"file"`
-	Profile    string  `json:"profile"`
-	StartS     float64 `json:"start_s"`
-	SNRdB      float64 `json:"snr_db"`
-	SkewPPM    float64 `json:"skew_ppm"`
-	PayloadHex string  `json:"payload_hex"`
-	Text       *string `json:"text,omitempty"`
-	Unverified bool    `json:"unverified,omitempty"` // Bell: no integrity check
+	File       string   `json:"file"`
+	Profile    string   `json:"profile"`
+	StartS     float64  `json:"start_s"`
+	SNRdB      float64  `json:"snr_db"`
+	SkewPPM    float64  `json:"skew_ppm"`
+	EchoDB     *float64 `json:"echo_db,omitempty"` // only profiles with hop sets measure it
+	Hint       string   `json:"hint,omitempty"`
+	PayloadHex string   `json:"payload_hex"`
+	Text       *string  `json:"text,omitempty"`
+	Unverified bool     `json:"unverified,omitempty"` // Bell: no integrity check
 }
 
 // printable reports whether b is UTF-8 text without control characters.
@@ -51,7 +53,11 @@ func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 	if asJSON {
 		j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
 			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload),
-			Unverified: f.Unverified}
+			Unverified: f.Unverified, Hint: f.Hint}
+		if !math.IsNaN(f.EchoDB) {
+			e := round(f.EchoDB, 1)
+			j.EchoDB = &e
+		}
 		if printable(f.Payload) {
 			s := string(f.Payload)
 			j.Text = &s
@@ -66,6 +72,9 @@ func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 	}
 	if f.Unverified {
 		body += "\t(unverified)"
+	}
+	if f.Hint != "" {
+		body += "\thint: " + f.Hint
 	}
 	fmt.Fprintf(w, "%s\t%.3fs\t%s\tsnr %.1f dB\t%s\n", file, f.Start.Seconds(), f.Profile, f.SNR, body)
 }

@@ -109,6 +109,8 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		frames = frames[:0]
 	}
 	var readErr error
+	var fed, failed int64
+	lastHeard, lastHint := int64(-1)<<40, int64(-1)<<40
 	for *count == 0 || heard < *count {
 		n, err := c.Read(ctx, buf)
 		if err != nil {
@@ -123,7 +125,22 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		m.add(buf[:n], heard)
 		frames = rx.Receive(frames, buf[:n])
+		if len(frames) > 0 {
+			lastHeard = fed
+		}
 		emit()
+		fed += int64(n)
+		// A frame whose header checked out but whose payload did not is
+		// a transmission heard too poorly: say what would help, once per
+		// few seconds and not right after a frame that did come through.
+		if st := rx.Stats(); st.PayloadErrors > failed {
+			failed = st.PayloadErrors
+			if fed-lastHeard > 3*int64(deviceRate) && fed-lastHint > 5*int64(deviceRate) {
+				lastHint = fed
+				m.clear()
+				fmt.Fprintln(stderr, "warble: hint: heard a transmission begin but could not decode it: move closer, turn the volume up, or try -profile room")
+			}
+		}
 	}
 	if *count == 0 || heard < *count {
 		frames = rx.Flush(frames)
