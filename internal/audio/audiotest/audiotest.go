@@ -123,3 +123,38 @@ func PlainSink() (name string, cleanup func(), err error) {
 	module := strings.TrimSpace(string(out))
 	return name, func() { pactl("unload-module", module) }, nil
 }
+
+// VoiceProcessed loads PulseAudio's echo canceller with WebRTC's voice
+// processing (echo cancellation, noise suppression, automatic gain control
+// and its high-pass filter, as phones and browsers capture by default) over
+// this process's loop: its microphone is the loop's monitor, and its far-end
+// reference a silent null sink of its own, as for a phone that hears a token
+// it is not playing. It returns the processed source's name and a function
+// that unloads both modules. [Loop] must have succeeded.
+func VoiceProcessed() (source string, cleanup func(), err error) {
+	mic := os.Getenv("PULSE_SOURCE")
+	if mic == "" {
+		return "", nil, errors.New("no loop: call Loop first")
+	}
+	ref := fmt.Sprintf("warble-vpref-%d", os.Getpid())
+	out, err := exec.Command("pactl", "load-module", "module-null-sink", "sink_name="+ref,
+		"rate=48000", "channels=1", "sink_properties=device.description="+ref).Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("loading the reference sink: pactl load-module module-null-sink: %v", err)
+	}
+	refModule := strings.TrimSpace(string(out))
+	source = fmt.Sprintf("warble-vp-%d", os.Getpid())
+	out, err = exec.Command("pactl", "load-module", "module-echo-cancel",
+		"source_master="+mic, "sink_master="+ref, "source_name="+source, "sink_name="+source+"-play",
+		"rate=48000", "channels=1", "aec_method=webrtc",
+		`aec_args="noise_suppression=1 analog_gain_control=0 digital_gain_control=1 high_pass_filter=1"`).Output()
+	if err != nil {
+		pactl("unload-module", refModule)
+		return "", nil, fmt.Errorf("loading WebRTC voice processing: pactl load-module module-echo-cancel aec_method=webrtc: %v", err)
+	}
+	module := strings.TrimSpace(string(out))
+	return source, func() {
+		pactl("unload-module", module)
+		pactl("unload-module", refModule)
+	}, nil
+}
