@@ -117,7 +117,7 @@ func BenchmarkReceiveLong(b *testing.B) {
 	cases := []struct {
 		name string
 		ps   []Profile
-	}{{"audible", []Profile{Audible}}, {"fast", []Profile{Fast}}, {"ultrasonic", []Profile{Ultrasonic}}, {"native", Profiles()}, {"auto", nil}}
+	}{{"room", []Profile{Room}}, {"audible", []Profile{Audible}}, {"fast", []Profile{Fast}}, {"ultrasonic", []Profile{Ultrasonic}}, {"native", Profiles()}, {"auto", nil}}
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("profile=%s/rate=%d", c.name, rate), func(b *testing.B) {
 			r, err := NewReceiver(rate, c.ps...)

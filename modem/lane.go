@@ -75,6 +75,10 @@ type lane struct {
 	data     []int // the tones that carry data
 	wide     int   // skew steps either side of the search's pick that refine tries
 	syms     []byte
+
+	lead      int  // samples of silence the stream is led with
+	primed    bool // the lead has been fed
+	leadZeros []float32
 }
 
 // clipShare caps one preamble symbol's contribution to the search score, in
@@ -125,6 +129,7 @@ func newLane(p Profile, rate int, stats *Stats) (*lane, error) {
 	l := &lane{p: p, stats: stats, rate: float64(rate), dc: dc, fsd: dc.OutputRate(), fc: fc, code: code, dec: code.NewDecoder(), np: len(p.Preamble)}
 	l.sym = p.Tones.SymbolSeconds() * l.fsd
 	l.data = p.dataTones()
+	l.lead = int(dc.InputPosition(0)) + int(2*l.sym+16)*dc.Decimation()
 	if p.parallel() > 1 || p.hopSets() > 1 {
 		l.wide = 8
 	}
@@ -213,11 +218,12 @@ func (l *lane) reset() {
 	l.pending = l.pending[:0]
 	l.recent = l.recent[:0]
 	l.lastEnd = math.Inf(-1)
+	l.primed = false
 }
 
 // latency is the number of input samples the filters hold back.
 func (l *lane) latency() int {
-	return int(l.dc.InputPosition(0)) + 2*l.dc.Decimation() + int(2*l.sym)*l.dc.Decimation()
+	return int(l.dc.InputPosition(0)) + 8*l.dc.Decimation() + int(3*l.sym)*l.dc.Decimation()
 }
 
 func (l *lane) zEnd() int64 { return l.zBase + int64(len(l.z)) }
@@ -258,6 +264,16 @@ func (l *lane) ensureZ(lo, hi int64) {
 }
 
 func (l *lane) receive(out []Frame, samples []float32) []Frame {
+	if !l.primed {
+		// Lead the stream with silence, so that a transmission starting
+		// at the first sample sits wholly inside the filtered history,
+		// with room before it for the search's rows and refine's reach.
+		l.primed = true
+		if cap(l.leadZeros) < l.lead {
+			l.leadZeros = make([]float32, l.lead)
+		}
+		out = l.receive(out, l.leadZeros[:l.lead])
+	}
 	l.uTmp = l.dc.Mix(l.uTmp[:0], samples)
 	ut := l.uTmp
 	for len(ut) > 0 {
@@ -660,17 +676,23 @@ func (l *lane) frame(c *cand, need float64) (Frame, bool) {
 	if l.p.hopSets() > 1 {
 		echo = l.echo(c, ns, met)
 	}
+	echoKnown := !math.IsNaN(echo)
+	echoDB := 0.0
+	if echoKnown {
+		echoDB = echo
+	}
 	snr := 10*math.Log10(met.SNR()*float64(l.p.parallel())) - 10*math.Log10(l.p.Tones.SymbolSeconds()*l.rate/2)
-	start := l.dc.InputPosition(c.tau) - float64(l.dc.Decimation())/2
+	start := l.dc.InputPosition(c.tau) - float64(l.dc.Decimation())/2 - float64(l.lead)
 	return Frame{
 		Payload:     bytes.Clone(l.payload),
 		Profile:     l.p.Name,
 		StartSample: int64(math.Round(math.Max(0, start))),
 		SNR:         snr,
 		SkewPPM:     c.eps * 1e6,
-		EchoDB:      echo,
+		EchoDB:      echoDB,
+		EchoKnown:   echoKnown,
 		Hint:        hint(10*math.Log10(met.SNR()), echo),
-		done:        l.dc.InputPosition(need),
+		done:        l.dc.InputPosition(need) - float64(l.lead),
 	}, true
 }
 

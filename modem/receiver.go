@@ -2,7 +2,6 @@ package modem
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"time"
 )
@@ -17,9 +16,10 @@ type Frame struct {
 	SkewPPM     float64       // estimated clock skew of the sender, parts per million
 	// EchoDB is how strongly the room rang on: the energy the frame's tones
 	// still held one symbol after their own, relative to their own, in dB
-	// (below −20 a dry path, near 0 a reverberant room). NaN where the
-	// profile cannot tell (only profiles with hop sets measure it).
-	EchoDB float64
+	// (below −20 a dry path, near 0 a reverberant room), when EchoKnown.
+	// Only profiles with hop sets measure it.
+	EchoDB    float64
+	EchoKnown bool
 	// Hint is advice for the user when the frame came through with little
 	// margin ("weak signal: turn the volume up or move closer", "strong
 	// echoes: move closer to the sender"); empty when the margin is ample
@@ -143,12 +143,8 @@ func (r *Receiver) Receive(dst []Frame, samples []float32) []Frame {
 	for _, l := range r.lanes {
 		fresh = l.receive(fresh, samples)
 	}
-	native := len(fresh)
 	for _, d := range r.dets {
 		fresh = d.receive(fresh, samples)
-	}
-	for i := native; i < len(fresh); i++ {
-		fresh[i].EchoDB = math.NaN() // other families do not measure it
 	}
 	if len(fresh) > 1 {
 		sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].done < fresh[j].done })

@@ -54,7 +54,7 @@ func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 		j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
 			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload),
 			Unverified: f.Unverified, Hint: f.Hint}
-		if !math.IsNaN(f.EchoDB) {
+		if f.EchoKnown {
 			e := round(f.EchoDB, 1)
 			j.EchoDB = &e
 		}
