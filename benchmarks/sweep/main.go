@@ -44,6 +44,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"warble/benchmarks/internal/bench"
 )
 
 // config is the command line.
@@ -232,16 +233,16 @@ func sweep(ctx context.Context, cfg config) error {
 		}
 	}
 	var notes []string
-	if err := installGGWave(ctx, cfg.root, cfg.install); err != nil {
+	if err := bench.InstallGGWave(ctx, cfg.root, cfg.install, logf); err != nil {
 		notes = append(notes, "ggwave could not be installed: "+err.Error())
 		logf("%v", err)
 	}
-	all, more := systems(cfg.root)
+	all, more := bench.All(cfg.root)
 	notes = append(notes, more...)
 	for _, n := range more {
 		logf("%s", n)
 	}
-	syss, err := selectSystems(all, cfg.systems)
+	syss, err := bench.Select(all, cfg.systems)
 	if err != nil {
 		return err
 	}

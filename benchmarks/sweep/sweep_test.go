@@ -165,27 +165,6 @@ func TestFinePoints(t *testing.T) {
 	}
 }
 
-func TestHeardCount(t *testing.T) {
-	a, b := []byte("payload-a......."), []byte("payload-b.......")
-	h := heard{frames: [][]byte{a, a, []byte("junk")}}
-	if n := h.count([][]byte{a, b}); n != 1 {
-		t.Errorf("frames: count %d, want 1", n)
-	}
-	if n := h.falseCount([][]byte{a, b}); n != 2 {
-		t.Errorf("frames: false %d, want 2", n)
-	}
-	raw := heard{raw: append(append([]byte("xx"), a...), "yy"...)}
-	if n := raw.count([][]byte{a}); n != 1 {
-		t.Errorf("raw: count %d, want 1", n)
-	}
-	if n := raw.falseCount([][]byte{a}); n != 4 {
-		t.Errorf("raw: false %d, want 4", n)
-	}
-	if n := (heard{raw: []byte{}}).count([][]byte{a}); n != 0 {
-		t.Errorf("empty raw: count %d", n)
-	}
-}
-
 func TestParseArgs(t *testing.T) {
 	for _, bad := range [][]string{{"-only", "nope"}, {"-snr", "3:-3"}, {"-skew", "x"}, {"-trials", "0"}, {"extra"}} {
 		if _, err := parseArgs(bad); err == nil {
