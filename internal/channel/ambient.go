@@ -180,11 +180,17 @@ func music(n, fs int, rng *rand.Rand) []float32 {
 			c, s := math.Cos(w), math.Sin(w)
 			tStart := float64(i0)/rate - t0
 			re, im := math.Cos(w*tStart*rate), math.Sin(w*tStart*rate)
+			// Decay exp(−t·(h+1)/2.4) and a 30 ms attack ramp, both
+			// stepped per sample.
+			tau := 2.4 / float64(h+1)
+			decay := math.Exp(-tStart / tau)
+			step := math.Exp(-1 / (rate * tau))
+			ramp, rampStep := tStart/0.03, 1/(0.03*rate)
 			for i := i0; i < i1; i++ {
-				t := float64(i)/rate - t0
-				env := math.Min(t/0.03, 1) * math.Exp(-t/1.2*float64(h+1)/2)
-				x[i] += float32(ah * env * im)
+				x[i] += float32(ah * min(ramp, 1) * decay * im)
 				re, im = re*c-im*s, re*s+im*c
+				decay *= step
+				ramp += rampStep
 			}
 		}
 	}

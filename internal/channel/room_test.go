@@ -339,6 +339,20 @@ func TestSceneApply(t *testing.T) {
 			t.Fatalf("Prepared.Apply and Scene.Apply differ at %d", i)
 		}
 	}
+	// With shares the room response and applies the new levels.
+	q, err := p.With(Scene{Room: SmallOffice, DistanceM: 1.5, SpeakerSPL: 70, Ambient: AmbientPink, AmbientDBA: 40, Speaker: PhoneSpeaker, Mic: PhoneMic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &q.room.h[0] != &p.room.h[0] {
+		t.Error("With recomputed an unchanged room")
+	}
+	if q2, err := p.With(Scene{Room: SmallOffice, DistanceM: 2, SpeakerSPL: 70}); err != nil || len(q2.room.h) == len(p.room.h) {
+		t.Errorf("With for another distance: %v, response of %d taps (was %d)", err, len(q2.room.h), len(p.room.h))
+	}
+	if _, err := p.With(Scene{Room: SmallOffice, DistanceM: 1.5, SpeakerSPL: -3}); err == nil {
+		t.Error("With accepted a bad scene")
+	}
 	// Once the echoes have died away, only the ambient noise is heard: 40
 	// dB(A), through the phone mic (which hardly changes pink noise's
 	// A-weighted level).

@@ -114,6 +114,20 @@ func (s Scene) Apply(x []float32, fs int, rng *rand.Rand) ([]float32, error) {
 	return p.Apply(x, rng)
 }
 
+// With returns s prepared at p's sample rate. When s has p's room and
+// distance it reuses p's room response, which only they determine, so a
+// benchmark can vary levels, ambient sound and responses without
+// recomputing the room.
+func (p *Prepared) With(s Scene) (*Prepared, error) {
+	if err := s.Validate(p.fs); err != nil {
+		return nil, err
+	}
+	if s.Room != p.scene.Room || s.DistanceM != p.scene.DistanceM {
+		return s.Prepare(p.fs)
+	}
+	return &Prepared{scene: s, fs: p.fs, room: p.room}, nil
+}
+
 // Scene returns the scene p was prepared from.
 func (p *Prepared) Scene() Scene { return p.scene }
 
