@@ -114,7 +114,7 @@ func parseArgs(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	root, err := moduleRoot()
+	root, err := bench.ModuleRoot()
 	if err != nil {
 		return config{}, err
 	}
@@ -195,26 +195,6 @@ func underRoot(root, p string) string {
 		return p
 	}
 	return filepath.Join(root, p)
-}
-
-// moduleRoot finds the directory holding warble's go.mod, walking up from
-// the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module warble") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run the sweep inside the warble repository (no go.mod of module warble above the working directory)")
-		}
-		dir = parent
-	}
 }
 
 // logf reports progress on standard error.

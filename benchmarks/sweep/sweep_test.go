@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"warble/benchmarks/internal/bench"
 
 	"warble/internal/peers"
 )
@@ -24,7 +25,7 @@ func TestSmoke(t *testing.T) {
 	if peers.MinimodemAvailable() == nil {
 		systems += ",minimodem-1200"
 	}
-	root, err := moduleRoot()
+	root, err := bench.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
