@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"gonum.org/v1/gonum/dsp/fourier"
-
 	"warble/internal/wav"
 )
 
@@ -63,27 +61,25 @@ func ParseAmbient(s string) (Ambient, error) {
 // silence.
 func (a Ambient) Generate(n, fs int, dBA, fullScaleSPL float64, rng *rand.Rand) ([]float32, error) {
 	var x []float32
+	var p float64 // A-weighted power of x before scaling
 	switch a {
 	case AmbientNone, "":
 		return make([]float32, n), nil
 	case AmbientPink:
-		x = pinkNoise(n, fs, rng)
+		x, p = pinkNoise(n, fs, rng)
 	case AmbientBabble:
 		b, err := babbleAt(fs)
 		if err != nil {
 			return nil, err
 		}
-		x = loop(b, n, rng.IntN(len(b)))
+		x, p = loop(b.x, n, rng.IntN(len(b.x))), b.aPower
 	case AmbientMusic:
 		x = music(n, fs, rng)
+		p = aPower(x, fs)
 	default:
 		return nil, fmt.Errorf("channel: no ambient sound %q", string(a))
 	}
-	if n == 0 {
-		return x, nil
-	}
-	p := aPower(x, fs)
-	if p == 0 {
+	if n == 0 || p == 0 {
 		return x, nil
 	}
 	g := float32(math.Sqrt(fullScaleSinePower * math.Pow(10, (dBA-fullScaleSPL)/10) / p))
@@ -94,28 +90,44 @@ func (a Ambient) Generate(n, fs int, dBA, fullScaleSPL float64, rng *rand.Rand) 
 }
 
 // pinkNoise returns n samples of Gaussian noise whose power spectral density
-// falls as 1/f from 20 Hz to fs/2 (nothing below 20 Hz).
-func pinkNoise(n, fs int, rng *rand.Rand) []float32 {
+// falls as 1/f from 20 Hz to fs/2 (nothing below 20 Hz), and the
+// A-weighted power of the noise, taken from its spectrum (Parseval's
+// theorem over the whole period the first n samples are cut from, which
+// is within a fraction of a dB of theirs).
+func pinkNoise(n, fs int, rng *rand.Rand) ([]float32, float64) {
 	if n == 0 {
-		return []float32{}
+		return []float32{}, 0
 	}
 	size := max(2, 1<<bits.Len(uint(n-1)))
-	fft := fourier.NewFFT(size)
 	coef := make([]complex128, size/2+1)
+	norm := math.Pow(10, 2.00/10) // A(1 kHz) = 0 dB
+	var pa float64
 	for k := range coef {
 		f := float64(k) * float64(fs) / float64(size)
 		if f < 20 {
 			continue
 		}
 		g := 1 / math.Sqrt(f)
-		coef[k] = complex(g*rng.NormFloat64(), g*rng.NormFloat64())
+		c := complex(g*rng.NormFloat64(), g*rng.NormFloat64())
+		if k == size/2 {
+			c = complex(real(c), 0) // the Nyquist bin of a real sequence is real
+		}
+		coef[k] = c
+		w := aWeight(f)
+		e := (real(c)*real(c) + imag(c)*imag(c)) * w * w * norm
+		if k != size/2 {
+			e *= 2
+		}
+		pa += e
 	}
+	fft := getFFT(size)
 	seq := fft.Sequence(nil, coef)
+	putFFT(fft)
 	x := make([]float32, n)
 	for i := range x {
 		x[i] = float32(seq[i])
 	}
-	return x
+	return x, pa
 }
 
 // loop returns n samples of b repeated, starting at offset.
@@ -132,22 +144,29 @@ func loop(b []float32, n, offset int) []float32 {
 //go:embed testdata/babble.wav
 var babbleWAV []byte
 
-var babbleCache sync.Map // fs → []float32
+var babbleCache sync.Map // fs → babble
+
+// babble is the babble fixture at one rate, with its A-weighted power over
+// the whole loop: the long-term level a looped stretch is scaled by.
+type babble struct {
+	x      []float32
+	aPower float64
+}
 
 // babbleAt returns the babble fixture resampled to fs Hz.
-func babbleAt(fs int) ([]float32, error) {
+func babbleAt(fs int) (babble, error) {
 	if b, ok := babbleCache.Load(fs); ok {
-		return b.([]float32), nil
+		return b.(babble), nil
 	}
 	x, rate, err := wav.ReadAll(bytes.NewReader(babbleWAV))
 	if err != nil {
-		return nil, fmt.Errorf("channel: babble fixture: %w", err)
+		return babble{}, fmt.Errorf("channel: babble fixture: %w", err)
 	}
 	if rate != fs {
 		x = Resample(x, rate, fs)
 	}
-	b, _ := babbleCache.LoadOrStore(fs, x)
-	return b.([]float32), nil
+	b, _ := babbleCache.LoadOrStore(fs, babble{x, aPower(x, fs)})
+	return b.(babble), nil
 }
 
 // music synthesises n samples at fs Hz of the music AmbientMusic describes.

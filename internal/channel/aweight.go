@@ -3,9 +3,28 @@ package channel
 import (
 	"math"
 	"math/bits"
+	"sync"
 
 	"gonum.org/v1/gonum/dsp/fourier"
 )
+
+// fftPools keeps FFT plans by size: making one costs as much as a
+// transform, and a plan is not safe for concurrent use.
+var fftPools sync.Map // size → *sync.Pool
+
+func getFFT(size int) *fourier.FFT {
+	p, ok := fftPools.Load(size)
+	if !ok {
+		p, _ = fftPools.LoadOrStore(size, &sync.Pool{New: func() any { return fourier.NewFFT(size) }})
+	}
+	return p.(*sync.Pool).Get().(*fourier.FFT)
+}
+
+func putFFT(f *fourier.FFT) {
+	if p, ok := fftPools.Load(f.Len()); ok {
+		p.(*sync.Pool).Put(f)
+	}
+}
 
 // DefaultMicFullScaleSPL is the sound pressure level, in dB SPL, that a
 // microphone turns into a full-scale sine (amplitude 1, RMS 1/√2) when a
@@ -59,7 +78,9 @@ func aPower(x []float32, fs int) float64 {
 	for i, v := range x {
 		seq[i] = float64(v)
 	}
-	coef := fourier.NewFFT(size).Coefficients(nil, seq)
+	fft := getFFT(size)
+	coef := fft.Coefficients(nil, seq)
+	putFFT(fft)
 	norm := math.Pow(10, 2.00/10) // the +2.00 dB that puts 1 kHz at 0 dB
 	var sum float64
 	for k, c := range coef {

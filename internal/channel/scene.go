@@ -78,6 +78,7 @@ type Prepared struct {
 	scene Scene
 	fs    int
 	room  roomResponse
+	conv  *convolver
 }
 
 // Prepare computes s's room response at fs Hz, after validating s.
@@ -86,7 +87,8 @@ func (s Scene) Prepare(fs int) (*Prepared, error) {
 		return nil, err
 	}
 	src, mic, _ := s.Room.Positions(s.DistanceM)
-	return &Prepared{scene: s, fs: fs, room: s.Room.response(src, mic, fs)}, nil
+	room := s.Room.response(src, mic, fs)
+	return &Prepared{scene: s, fs: fs, room: room, conv: newConvolver(room.h)}, nil
 }
 
 // ImpulseResponse returns the room's impulse response from the loudspeaker
@@ -125,7 +127,7 @@ func (p *Prepared) With(s Scene) (*Prepared, error) {
 	if s.Room != p.scene.Room || s.DistanceM != p.scene.DistanceM {
 		return s.Prepare(p.fs)
 	}
-	return &Prepared{scene: s, fs: p.fs, room: p.room}, nil
+	return &Prepared{scene: s, fs: p.fs, room: p.room, conv: p.conv}, nil
 }
 
 // Scene returns the scene p was prepared from.
@@ -159,7 +161,7 @@ func (p *Prepared) Apply(x []float32, rng *rand.Rand) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	y = Convolve(y, p.room.h)
+	y = p.conv.apply(y)
 	if s.Ambient != "" && s.Ambient != AmbientNone {
 		noise, err := s.Ambient.Generate(len(y), p.fs, s.AmbientDBA, fullScale, rng)
 		if err != nil {
