@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"warble/benchmarks/internal/bench"
 
 	"warble/internal/channel"
 	"warble/internal/peers"
@@ -57,7 +58,7 @@ func falseDecoders(root string, syss []system) []falseDecoder {
 	}
 	var out []falseDecoder
 	if fam["warble"] {
-		out = append(out, falseDecoder{Name: "warble (auto: every profile)", Unit: "frames", Version: warbleVersion(root),
+		out = append(out, falseDecoder{Name: "warble (auto: every profile)", Unit: "frames", Version: bench.WarbleVersion(root),
 			count: func(_ context.Context, y []float32) (int, map[string]int, error) {
 				rx, err := modem.NewReceiver(rate)
 				if err != nil {
@@ -78,16 +79,16 @@ func falseDecoders(root string, syss []system) []falseDecoder {
 	if fam["ggwave"] {
 		out = append(out, falseDecoder{Name: "ggwave (every protocol)", Unit: "frames", Version: "ggwave " + peers.GGWaveVersion,
 			count: func(ctx context.Context, y []float32) (int, map[string]int, error) {
-				h, err := ggwaveBatch(ctx, [][]float32{y})
+				h, err := bench.GGWaveBatch(ctx, [][]float32{y})
 				if err != nil {
 					return 0, nil, err
 				}
-				return len(h[0].frames), nil, nil
+				return len(h[0].Frames), nil, nil
 			}})
 	}
 	for _, baud := range []int{300, 1200} {
 		if fam["minimodem-"+strconv.Itoa(baud)] {
-			out = append(out, falseDecoder{Name: "minimodem " + strconv.Itoa(baud), Unit: "bytes", Version: minimodemVersion(),
+			out = append(out, falseDecoder{Name: "minimodem " + strconv.Itoa(baud), Unit: "bytes", Version: bench.MinimodemVersion(),
 				count: func(ctx context.Context, y []float32) (int, map[string]int, error) {
 					b, err := peers.MinimodemDecode(ctx, baud, y, rate)
 					return len(b), nil, err

@@ -44,6 +44,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"warble/benchmarks/internal/bench"
 )
 
 // config is the command line.
@@ -113,7 +114,7 @@ func parseArgs(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	root, err := moduleRoot()
+	root, err := bench.ModuleRoot()
 	if err != nil {
 		return config{}, err
 	}
@@ -196,26 +197,6 @@ func underRoot(root, p string) string {
 	return filepath.Join(root, p)
 }
 
-// moduleRoot finds the directory holding warble's go.mod, walking up from
-// the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module warble") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run the sweep inside the warble repository (no go.mod of module warble above the working directory)")
-		}
-		dir = parent
-	}
-}
-
 // logf reports progress on standard error.
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "sweep: "+format+"\n", args...)
@@ -232,16 +213,16 @@ func sweep(ctx context.Context, cfg config) error {
 		}
 	}
 	var notes []string
-	if err := installGGWave(ctx, cfg.root, cfg.install); err != nil {
+	if err := bench.InstallGGWave(ctx, cfg.root, cfg.install, logf); err != nil {
 		notes = append(notes, "ggwave could not be installed: "+err.Error())
 		logf("%v", err)
 	}
-	all, more := systems(cfg.root)
+	all, more := bench.All(cfg.root)
 	notes = append(notes, more...)
 	for _, n := range more {
 		logf("%s", n)
 	}
-	syss, err := selectSystems(all, cfg.systems)
+	syss, err := bench.Select(all, cfg.systems)
 	if err != nil {
 		return err
 	}

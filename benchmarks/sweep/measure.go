@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"warble/benchmarks/internal/bench"
 
 	"warble/internal/channel"
 	"warble/internal/peers"
@@ -221,7 +222,7 @@ func buildWarble(ctx context.Context, cfg config) (string, error) {
 // the median of five runs, by CPU time (user + system), so the figure is
 // per core whatever else the machine is doing.
 func runSpeed(ctx context.Context, cfg config, syss []system) error {
-	all, _ := systems(cfg.root)
+	all, _ := bench.All(cfg.root)
 	sw := newSweeper(cfg.cacheDir, cfg.skewSNR, cfg.batch)
 	path := filepath.Join(cfg.cacheDir, "speed.wav")
 	desc, sent, err := speedRecording(ctx, cfg, sw, all, path)
@@ -264,7 +265,7 @@ func runSpeed(ctx context.Context, cfg config, syss []system) error {
 			b := strconv.Itoa(baud)
 			want := sent["minimodem-"+b]
 			procs = append(procs, proc{"minimodem " + b, "minimodem --rx --quiet --file speed.wav " + b, cfg.root, "minimodem", []string{"--rx", "--quiet", "--file", path, b},
-				func(out []byte) int { return heard{raw: out}.count(want) }})
+				func(out []byte) int { return heard{Raw: out}.Count(want) }})
 		}
 	}
 	for _, p := range procs {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"warble/benchmarks/internal/bench"
 
 	"warble/modem"
 )
@@ -324,7 +325,15 @@ func writeResults(cfg config, r *report) error {
 	if err := os.MkdirAll(cfg.outDir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(cfg.outDir, "RESULTS.md"), []byte(b.String()), 0o644)
+	path := filepath.Join(cfg.outDir, "RESULTS.md")
+	// The Rooms section is benchmarks/rooms' own: keep it.
+	doc := b.String()
+	if old, err := os.ReadFile(path); err == nil {
+		if rooms := bench.Section(string(old), "## Rooms"); rooms != "" {
+			doc = bench.ReplaceSection(doc, "## Rooms", rooms)
+		}
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func (r *report) writeSummary(w func(string, ...any)) {

@@ -70,7 +70,7 @@ func runJobs(ctx context.Context, cfg config, sw *sweeper, stage string, jobs []
 	logf("%s: %d trials to run at %d points (%d points cached)", stage, need, len(todo), len(jobs)-len(todo))
 	// Slow peers first, so the quick in-process ones fill the gaps at the
 	// end.
-	sort.SliceStable(todo, func(a, b int) bool { return !todo[a].s.inProcess && todo[b].s.inProcess })
+	sort.SliceStable(todo, func(a, b int) bool { return !todo[a].s.InProcess && todo[b].s.InProcess })
 	prog := newProgress(stage, need)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

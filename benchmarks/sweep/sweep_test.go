@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"warble/benchmarks/internal/bench"
 
 	"warble/internal/peers"
 )
@@ -24,7 +25,7 @@ func TestSmoke(t *testing.T) {
 	if peers.MinimodemAvailable() == nil {
 		systems += ",minimodem-1200"
 	}
-	root, err := moduleRoot()
+	root, err := bench.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,27 +163,6 @@ func TestFinePoints(t *testing.T) {
 	}
 	if n := fineTrials(0.97, 40, 400); n != 100 {
 		t.Errorf("fineTrials(0.97) = %d, want 100", n)
-	}
-}
-
-func TestHeardCount(t *testing.T) {
-	a, b := []byte("payload-a......."), []byte("payload-b.......")
-	h := heard{frames: [][]byte{a, a, []byte("junk")}}
-	if n := h.count([][]byte{a, b}); n != 1 {
-		t.Errorf("frames: count %d, want 1", n)
-	}
-	if n := h.falseCount([][]byte{a, b}); n != 2 {
-		t.Errorf("frames: false %d, want 2", n)
-	}
-	raw := heard{raw: append(append([]byte("xx"), a...), "yy"...)}
-	if n := raw.count([][]byte{a}); n != 1 {
-		t.Errorf("raw: count %d, want 1", n)
-	}
-	if n := raw.falseCount([][]byte{a}); n != 4 {
-		t.Errorf("raw: false %d, want 4", n)
-	}
-	if n := (heard{raw: []byte{}}).count([][]byte{a}); n != 0 {
-		t.Errorf("empty raw: count %d", n)
 	}
 }
 

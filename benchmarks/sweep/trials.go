@@ -172,7 +172,7 @@ func (sw *sweeper) transmissions(ctx context.Context, s system) ([][]float32, er
 			}
 			continue
 		}
-		y, err := s.encode(ctx, payload(j))
+		y, err := s.Encode(ctx, payload(j))
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode: %w", s.Name, err)
 		}
@@ -239,7 +239,7 @@ func (sw *sweeper) run(ctx context.Context, s system, p point, n int, done func(
 		return t, err
 	}
 	step := sw.batch
-	if s.inProcess {
+	if s.InProcess {
 		step = 10 // cache granularity only
 	}
 	for t.Trials < n {
@@ -270,7 +270,7 @@ func (sw *sweeper) runTrials(ctx context.Context, tx [][]float32, s system, p po
 		recs = append(recs, y)
 		want = append(want, w)
 	}
-	hs, err := s.decode(ctx, recs)
+	hs, err := s.Decode(ctx, recs)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -279,8 +279,8 @@ func (sw *sweeper) runTrials(ctx context.Context, tx [][]float32, s system, p po
 	}
 	for i, h := range hs {
 		w := [][]byte{want[i]}
-		ok += h.count(w)
-		extra += h.falseCount(w)
+		ok += h.Count(w)
+		extra += h.FalseCount(w)
 	}
 	return ok, extra, nil
 }

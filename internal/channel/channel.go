@@ -18,8 +18,16 @@
 //
 // [AddNoise] adds noise at a given SNR, [Skew] models a transmitter clock that
 // runs fast or slow, [Resample] changes the sample rate, [BandPass] narrows
-// the band (a telephone is 300–3400 Hz), [Reverb] adds a room, and [Config]
-// composes them in a fixed order.
+// the band (a telephone is 300–3400 Hz), [Reverb] adds a statistical room,
+// and [Config] composes them in a fixed order.
+//
+// A [Scene] is the physical counterpart, in sound pressure levels rather
+// than SNRs: a loudspeaker at a level in dB SPL and a microphone some metres
+// apart in a shoebox [Room] simulated by the image-source method, with
+// loudspeaker and microphone [Response]s and [Ambient] sound (pink noise,
+// speech babble, music) at an A-weighted level. Its named rooms
+// ([SmallOffice], [LivingRoom], [Hall]) are those of warble's range
+// benchmark, benchmarks/rooms.
 //
 // All functions are safe for concurrent use, provided each goroutine uses its
 // own *rand.Rand.

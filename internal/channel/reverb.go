@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/dsp/fourier"
@@ -99,6 +100,53 @@ func Reverb(x []float32, fs float64, rt60 time.Duration, directToReverbDB float6
 // Convolve returns the full linear convolution of x and h, of length
 // len(x)+len(h)−1 (empty if either is empty), computed by FFT overlap-add.
 func Convolve(x, h []float32) []float32 {
+	return newConvolver(h).apply(x)
+}
+
+// convolver convolves signals with one response h, keeping h's transform
+// for each FFT size it has used. It is safe for concurrent use.
+type convolver struct {
+	h       []float32
+	spectra sync.Map // FFT size → []complex128
+}
+
+func newConvolver(h []float32) *convolver { return &convolver{h: h} }
+
+// blockSize returns the FFT size for convolving n samples with h: the
+// power of two that minimises the work of overlap-add, 2 transforms of
+// size·log2(size) per block of size−len(h)+1 samples.
+func (c *convolver) blockSize(n int) int {
+	best, bestCost := 0, math.Inf(1)
+	for k := bits.Len(uint(len(c.h))); ; k++ {
+		size := 1 << k
+		block := size - len(c.h) + 1
+		if block < 1 {
+			continue
+		}
+		cost := float64((n+block-1)/block) * 2 * float64(size*k)
+		if cost < bestCost {
+			best, bestCost = size, cost
+		}
+		if block >= n {
+			return best
+		}
+	}
+}
+
+func (c *convolver) spectrum(fft *fourier.FFT, size int) []complex128 {
+	if s, ok := c.spectra.Load(size); ok {
+		return s.([]complex128)
+	}
+	seq := make([]float64, size)
+	for i, v := range c.h {
+		seq[i] = float64(v)
+	}
+	s, _ := c.spectra.LoadOrStore(size, fft.Coefficients(nil, seq))
+	return s.([]complex128)
+}
+
+func (c *convolver) apply(x []float32) []float32 {
+	h := c.h
 	if len(x) == 0 || len(h) == 0 {
 		return []float32{}
 	}
@@ -112,16 +160,12 @@ func Convolve(x, h []float32) []float32 {
 		return toFloat32(out)
 	}
 
-	// Blocks of x as long as h (at least 4096 samples) balance FFT size
-	// against the number of blocks.
-	block := min(len(x), max(len(h), 4096))
-	size := 1 << bits.Len(uint(block+len(h)-2)) // power of two ≥ block+len(h)−1
-	fft := fourier.NewFFT(size)
+	size := c.blockSize(len(x))
+	block := size - len(h) + 1
+	fft := getFFT(size)
+	defer putFFT(fft)
+	hf := c.spectrum(fft, size)
 	seq := make([]float64, size)
-	for i, c := range h {
-		seq[i] = float64(c)
-	}
-	hf := fft.Coefficients(nil, seq)
 	xf := make([]complex128, len(hf))
 	norm := 1 / float64(size) // gonum's transforms are unnormalised
 

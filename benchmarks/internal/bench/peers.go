@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -14,12 +14,12 @@ import (
 	"warble/internal/peers"
 )
 
-// installGGWave runs npm ci in benchmarks/peers unless its node_modules was
+// InstallGGWave runs npm ci in benchmarks/peers unless its node_modules was
 // installed from the lock file as it is now (or install is false), and
 // points internal/peers at that directory: benchmarks/peers/ggwave-cli.js
 // runs the one peer script, internal/peers/ggwave/ggwave-cli.js, against
 // the ggwave installed there.
-func installGGWave(ctx context.Context, root string, install bool) error {
+func InstallGGWave(ctx context.Context, root string, install bool, logf func(format string, args ...any)) error {
 	dir := filepath.Join(root, "benchmarks", "peers")
 	if err := os.Setenv(peers.GGWaveDirEnv, dir); err != nil {
 		return err
@@ -41,7 +41,7 @@ func installGGWave(ctx context.Context, root string, install bool) error {
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return fmt.Errorf("npm not found on PATH; run scripts/setup-peers.sh")
+		return fmt.Errorf("bench: npm not found on PATH; run scripts/setup-peers.sh")
 	}
 	logf("npm ci in %s", dir)
 	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
@@ -49,21 +49,21 @@ func installGGWave(ctx context.Context, root string, install bool) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("npm ci in %s: %v: %s", dir, err, strings.TrimSpace(out.String()))
+		return fmt.Errorf("bench: npm ci in %s: %v: %s", dir, err, strings.TrimSpace(out.String()))
 	}
 	return os.WriteFile(stamp, []byte(want+"\n"), 0o644)
 }
 
-// ggwaveBatch decodes recordings in one node process, each with a fresh
+// GGWaveBatch decodes recordings in one node process, each with a fresh
 // ggwave receiver (ggwave-cli.js decode-many).
-func ggwaveBatch(ctx context.Context, recs [][]float32) ([]heard, error) {
-	found, err := peers.GGWaveDecodeMany(ctx, recs, rate)
+func GGWaveBatch(ctx context.Context, recs [][]float32) ([]Heard, error) {
+	found, err := peers.GGWaveDecodeMany(ctx, recs, Rate)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]heard, len(recs))
+	out := make([]Heard, len(recs))
 	for i, ps := range found {
-		out[i].frames = append([][]byte{}, ps...)
+		out[i].Frames = append([][]byte{}, ps...)
 	}
 	return out, nil
 }
