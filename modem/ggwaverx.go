@@ -71,6 +71,7 @@ const (
 	ggMarkRows       = ggMarkFrames * ggRowsPerFrame // rows spanned by a marker
 	ggSearchRows     = 22                            // how far the data may start from where the markers put it, rows
 	ggExactRows      = 6                             // marker tolerance once the timing is known, rows
+	ggEchoLagRows    = 12                            // how far before the reading's timing its markers may sit, rows
 	ggMinZ           = 7                             // how far above noise, in standard deviations, the data must be peaked
 	ggLocalRows      = 8                             // an end marker must be the best within this many rows
 	ggPeakWin        = 64                            // rows either side over which a marker must peak
@@ -138,6 +139,7 @@ type ggScratch struct {
 	energy []float32
 	ll     []float32
 	margin []float32
+	ratios []float32
 	hard   []byte
 	order  []int
 	cw     []byte
@@ -767,6 +769,76 @@ func (r *ggReceiver) groupZ(b *ggBand, c ggCand, t0 int64, j int) float64 {
 	return (float64(peakedness(e))/float64(b.nib) - 0.211) / (0.057 / math.Sqrt(float64(b.nib)))
 }
 
+// dereverb takes out of each group's spectrum the echo of the group before:
+// in a room a group's tones ring on in the same bins through the next
+// group. The echo's share, beta, is the median over the nibbles whose value
+// changed between groups of the energy the next group still holds in the
+// previous value's bin over the energy it had there; each group then loses
+// beta times the previous group's spectrum (as read, so the echoes of
+// earlier groups go with it). It uses the hard decisions of the last
+// reading and reports whether there was an echo to take out.
+func (r *ggReceiver) dereverb(b *ggBand, e []float32) bool {
+	nNib := len(e) / 16
+	ratios := r.scr.ratios[:0]
+	for q := b.nib; q < nNib; q++ {
+		p, cur := int(r.scr.hard[q-b.nib]), int(r.scr.hard[q])
+		if p == cur {
+			continue
+		}
+		if den := e[(q-b.nib)*16+p]; den > 0 {
+			ratios = append(ratios, e[q*16+p]/den)
+		}
+	}
+	r.scr.ratios = ratios
+	if len(ratios) < 4 {
+		return false
+	}
+	slices.Sort(ratios)
+	beta := min(ratios[len(ratios)/2], 0.9)
+	if !(beta > 0.05) {
+		return false
+	}
+	// From the last group back, so each reads its predecessor unchanged.
+	for q := nNib - 1; q >= b.nib; q-- {
+		cur, prev := e[q*16:q*16+16], e[(q-b.nib)*16:(q-b.nib)*16+16]
+		for i := range cur {
+			cur[i] = max(cur[i]-beta*prev[i], 0.05*cur[i])
+		}
+	}
+	return true
+}
+
+// echoed reports whether every nibble of stream byte i that the hard
+// decisions read differently from the corrected message is the corrected
+// value of the same nibble one or two groups earlier: the echo of a
+// previous symbol rather than noise. The stream is the length block of an n-byte
+// message followed by work, its corrected payload and parity.
+func (r *ggReceiver) echoed(b *ggBand, n int, work []byte, i int) bool {
+	fixed := func(q int) byte {
+		j := q / 2
+		var v byte
+		if j < ggLenBytes {
+			v = r.cw[n][j]
+		} else {
+			v = work[j-ggLenBytes]
+		}
+		if q%2 == 1 {
+			return v >> 4
+		}
+		return v & 15
+	}
+	for _, q := range []int{2 * i, 2*i + 1} {
+		if r.scr.hard[q] == fixed(q) {
+			continue
+		}
+		// One or two groups back: a hall rings for longer than a group.
+		if !(q >= b.nib && r.scr.hard[q] == fixed(q-b.nib)) && !(q >= 2*b.nib && r.scr.hard[q] == fixed(q-2*b.nib)) {
+			return false
+		}
+	}
+	return true
+}
+
 // trimmedSum sums values without the two largest.
 type trimmedSum struct{ sum, top1, top2 float32 }
 
@@ -999,11 +1071,22 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 	if z := (float64(peakedness(e))/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggMinZ {
 		return Frame{}, false
 	}
-	ms, ok := r.marked(b, false, bestT-ggMarkRows)
-	if !ok {
-		return Frame{}, false
+	// In a reverberant room the data read best a little late, where less
+	// of the previous group's echo is in each group's frames, while the
+	// markers, sounded after silence or followed by it, keep their place:
+	// the markers may then sit up to ggEchoLagRows before the reading
+	// puts them (less than a group of the fastest protocol).
+	var ms, me float32
+	ok := false
+	for lag := int64(0); lag <= ggEchoLagRows && !ok; lag += 4 {
+		var okS, okE bool
+		ms, okS = r.marked(b, false, bestT-ggMarkRows-lag)
+		if !okS {
+			continue
+		}
+		me, okE = r.marked(b, true, he-lag)
+		ok = okE
 	}
-	me, ok := r.marked(b, true, he)
 	if !ok {
 		return Frame{}, false
 	}
@@ -1018,6 +1101,24 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 		return Frame{}, false
 	}
 	firstZ := r.groupZ(b, c, bestT, 0)
+	// A second pass reads the groups with the echo of the group before
+	// taken out, for rooms whose ringing outlasts a group.
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 && !r.dereverb(b, e) {
+			break
+		}
+		if f, ok := r.readEnergies(b, c, e, bestT, he, ms, firstZ); ok {
+			return f, true
+		}
+	}
+	return Frame{}, false
+}
+
+// readEnergies decodes candidate c from its group spectra e, read from row
+// bestT, its markers scoring ms at the start and ending at row he.
+func (r *ggReceiver) readEnergies(b *ggBand, c ggCand, e []float32, bestT, he int64, ms float32, firstZ float64) (Frame, bool) {
+	g := c.proto.p.GGWave
+	nNib := len(e) / 16
 	met := r.estimate(e)
 	r.scr.ll = met.LogLikelihoods(r.scr.ll[:0], e)
 	ll := r.scr.ll
@@ -1111,9 +1212,13 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 			if _, err := r.dec.decode(work, nsym, r.scr.order[:s], spare); err != nil {
 				continue
 			}
-			// Reject a correction that overrules a confident byte.
+			// Reject a correction that overrules a confident byte, unless
+			// the room explains it: in a reverberant room the previous
+			// group's tone rings on in the same bins, and can outshine
+			// the tone sent. Each overruled nibble must then have been
+			// read as the corrected reading of the group before.
 			for i := range work {
-				if work[i] != r.scr.cw[i] && margin(i) > ggMaxMargin {
+				if work[i] != r.scr.cw[i] && margin(i) > ggMaxMargin && !r.echoed(b, n, work, ggLenBytes+i) {
 					continue attempts
 				}
 			}
