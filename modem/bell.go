@@ -146,9 +146,11 @@ func (e *bellEncoder) appendTo(dst []float32, payload []byte) ([]float32, error)
 // windows that hold half of it or more, so that a phase jump of the mark
 // tone, which looks like space for a moment, does not start a byte), its
 // stop bit mark, and the tones stand above the noise at every bit and on
-// average. Bytes that follow one
-// another with less than [bellSplitBits] bits of idle line between them
-// form one transmission, handed out when the line has idled that long
+// average. Once a byte is read, the next is first looked for where it
+// would start if it followed at once (see readByte): there the checks are
+// looser, since the timing is known. Bytes that follow one another with
+// less than [bellSplitBits] bits of idle line between them form one
+// transmission, handed out when the line has idled that long
 // (or fallen silent), and only if its tone-to-noise ratio over all its
 // bits reaches [bellCarrierOn].
 type bellReceiver struct {
@@ -173,6 +175,7 @@ type bellReceiver struct {
 
 	m        int64 // next sample the framer looks at (m < n − delay)
 	skipTo   int64 // the framer looks for the next start bit from here
+	next     int64 // where the next byte's start bit turns to space, if it follows at once
 	lastMark bool
 	runFrom  int64 // first sample of the current run of tone above the noise
 
@@ -202,12 +205,13 @@ type bellTap struct {
 }
 
 const (
-	bellCarrierOn  = 6    // least tone-to-noise ratio, over all its bits, of a transmission handed out
-	bellCarrierOff = 2    // ratio below which the line counts as without tone
-	bellByteMin    = 4    // least mean tone-to-noise ratio over a byte's bits
-	bellBitMin     = 2.5  // least tone-to-noise ratio at any bit of a byte
-	bellSplitBits  = 3    // bits of idle line that end a transmission
-	bellFloor      = 1e-7 // mean square below which input is silence
+	bellCarrierOn   = 6    // least tone-to-noise ratio, over all its bits, of a transmission handed out
+	bellCarrierOff  = 2    // ratio below which the line counts as without tone
+	bellByteMin     = 4    // least mean tone-to-noise ratio over a byte's bits
+	bellBitMin      = 2.5  // least tone-to-noise ratio at any bit of a byte
+	bellExpectedMin = 3    // least mean tone-to-noise ratio of a byte where the last one ended
+	bellSplitBits   = 3    // bits of idle line that end a transmission
+	bellFloor       = 1e-7 // mean square below which input is silence
 )
 
 // refHz returns the reference tones: two and three baud above the upper
@@ -257,7 +261,7 @@ func (r *bellReceiver) reset() {
 	r.pos = 0
 	r.sumP = 0
 	r.n = 0
-	r.m, r.skipTo, r.lastMark, r.runFrom = 0, 0, false, 0
+	r.m, r.skipTo, r.next, r.lastMark, r.runFrom = 0, 0, -1, false, 0
 	r.buf = r.buf[:0]
 	r.lastEnd, r.lastBurst = math.Inf(-1), math.Inf(-1)
 	r.sigE, r.noiseE = 0, 0
@@ -356,17 +360,31 @@ func (r *bellReceiver) frame(dst []Frame, m int64) []Frame {
 	mark := h.mark >= h.space
 	edge := r.lastMark && !mark
 	r.lastMark = mark
+	if len(r.buf) > 0 && m == r.next && r.readByte(float64(m), true) {
+		return dst
+	}
 	if m < r.skipTo || !edge || q < bellBitMin {
 		return dst
 	}
-	return r.readByte(dst, float64(m))
+	r.readByte(float64(m), false)
+	return dst
 }
 
-// readByte reads the byte whose start bit's window turns to space at e.
-func (r *bellReceiver) readByte(dst []Frame, e float64) []Frame {
+// readByte reads the byte whose start bit's window turns to space at e,
+// and reports whether it took the byte's place on the line. A byte found
+// at an edge must pass every check. A byte expected where the last one
+// ended (next), in the rhythm of back-to-back bytes, needs only a start
+// bit with tone in it: its timing is known, so noise that would fail a
+// check at an edge cannot push the reading off it, and a byte damaged
+// past its stop bit still keeps the rhythm for the bytes after it.
+func (r *bellReceiver) readByte(e float64, expected bool) bool {
 	P := r.perBit
+	reach := P / 2
+	if expected {
+		reach = P / 4
+	}
 	best, bestScore := 0.0, float32(math.Inf(-1))
-	for o := -P / 2; o <= P/2; o += r.step {
+	for o := -reach; o <= reach; o += r.step {
 		var s float32
 		for k := 0; k < 10; k++ {
 			h := r.at(e + o + (float64(k)+0.5)*P)
@@ -385,7 +403,7 @@ func (r *bellReceiver) readByte(dst []Frame, e float64) []Frame {
 		}
 	}
 	var c byte
-	ok := true
+	var start, stop bool
 	qSum, qMin := 0.0, math.Inf(1)
 	var sig, noise float64
 	for k := 0; k < 10; k++ {
@@ -393,9 +411,9 @@ func (r *bellReceiver) readByte(dst []Frame, e float64) []Frame {
 		mark := h.mark >= h.space
 		switch {
 		case k == 0:
-			ok = ok && !mark
+			start = !mark
 		case k == 9:
-			ok = ok && mark
+			stop = mark
 		case mark:
 			c |= 1 << (k - 1)
 		}
@@ -405,35 +423,44 @@ func (r *bellReceiver) readByte(dst []Frame, e float64) []Frame {
 		sig += float64(max(h.mark, h.space))
 		noise += float64(h.noise)
 	}
-	// The bit before the start bit is idle line or a stop bit, mark; and
-	// the start bit is space through the windows that hold at least half
+	// The start bit is space through the windows that hold at least half
 	// of it, not for a moment only, as where a tone's phase jumps.
 	t0 := e + best + 0.5*P
-	if h := r.at(t0 - P); h.mark < h.space || h.q() < bellBitMin {
-		ok = false
-	}
 	var lead float32
 	for t := math.Floor(t0 - P/2); t <= t0+P/2; t++ {
 		h := r.at(t)
 		lead += h.space - h.mark
 	}
-	if !ok || lead <= 0 || qSum/10 < bellByteMin || qMin < bellBitMin {
-		if len(r.buf) > 0 {
-			r.stats.PayloadErrors++
+	if expected {
+		if !start || lead <= 0 || qSum/10 < bellExpectedMin {
+			return false // idle line, or the end of the tone
 		}
-		return dst
+	} else {
+		// And the bit before it is idle line or a stop bit, mark.
+		h := r.at(t0 - P)
+		if !start || !stop || lead <= 0 || h.mark < h.space || h.q() < bellBitMin || qSum/10 < bellByteMin || qMin < bellBitMin {
+			if len(r.buf) > 0 {
+				r.stats.PayloadErrors++
+			}
+			return false
+		}
 	}
-	from := e + best - P/2 // first sample of the start bit
 	if len(r.buf) == 0 {
+		from := e + best - P/2 // first sample of the start bit
 		r.burstFrom = max(r.runFrom, int64(math.Ceil(r.lastBurst)), int64(from-64*P), 0)
 		r.sigE, r.noiseE = 0, 0
 	}
-	r.buf = append(r.buf, c)
+	if stop {
+		r.buf = append(r.buf, c)
+	} else {
+		r.stats.PayloadErrors++ // a framing error: the byte is lost, its place kept
+	}
 	r.sigE += sig
 	r.noiseE += noise
 	r.lastEnd = e + best + 9.5*P
-	r.skipTo = int64(math.Floor(r.lastEnd + 0.5))
-	return dst
+	r.next = int64(math.Floor(e + best + 10*P + 0.5))
+	r.skipTo = r.next
+	return true
 }
 
 // emit ends the transmission being framed and hands it out if its tones
