@@ -48,7 +48,11 @@ func (c edgeCase) want(payloads ...[]byte) [][]byte {
 // whatever the chunking.
 func checkEdge(t *testing.T, name string, p Profile, rate int, x []float32, want [][]byte) {
 	t.Helper()
-	for _, chunk := range []int{len(x), 4096, 333} {
+	chunks := []int{len(x), 4096, 333}
+	if testing.Short() || raceEnabled {
+		chunks = chunks[1:2]
+	}
+	for _, chunk := range chunks {
 		fr := decodeAll(t, rate, x, chunk, p)
 		ok := len(fr) == len(want)
 		for i := 0; ok && i < len(fr); i++ {
@@ -65,8 +69,12 @@ func checkEdge(t *testing.T, name string, p Profile, rate int, x []float32, want
 // at the first sample or end at the last, and two with no gap.
 func TestGGWaveEdges(t *testing.T) {
 	a, b := []byte("first one"), []byte("and the second")
-	for _, rate := range []int{48000, 44100} {
-		for _, p := range GGWaveProfiles() {
+	rates, ps := []int{48000, 44100}, GGWaveProfiles()
+	if testing.Short() || raceEnabled {
+		rates, ps = rates[:1], []Profile{GGWaveNormal, GGWaveUFastest, GGWaveDTFast}
+	}
+	for _, rate := range rates {
+		for _, p := range ps {
 			xa := transmit(t, p, rate, a, 0, 0)
 			xb := transmit(t, p, rate, b, 0, 0)
 			for _, c := range edgeCases(rate) {
@@ -94,10 +102,14 @@ func TestBellEdges(t *testing.T) {
 // the silence ggwave puts around them.
 func TestGGWavePeerEdges(t *testing.T) {
 	needGGWave(t)
-	ctx := peerContext(t)
 	a, b := []byte("first one"), []byte("and the second")
-	for _, rate := range []int{48000, 44100} {
-		for _, p := range GGWaveProfiles() {
+	rates, ps := []int{48000, 44100}, GGWaveProfiles()
+	if testing.Short() || raceEnabled {
+		rates, ps = rates[:1], []Profile{GGWaveFastest, GGWaveUFast, GGWaveDTNormal}
+	}
+	for _, rate := range rates {
+		for _, p := range ps {
+			ctx := peerContext(t)
 			xa, err := peers.GGWaveEncode(ctx, ggPeerName(p), a, rate)
 			if err != nil {
 				t.Fatal(err)

@@ -51,6 +51,7 @@ const (
 	ggSkewThreshold = 3    // incoherent end-marker score that counts as a marker
 	ggSkewTaps      = 6    // whole bins a fractional bin is read from
 	ggSkewTonal     = 1.25 // peakedness of the band's energies that makes the search run
+	ggSkewGap       = 8    // frames without tones that end a run of them
 	ggSkewRing      = 64   // whole frames of bins kept
 	ggSkewPeak      = 8    // frames a peak must stay the best
 	ggSkewCoherent  = 0.2  // turns over 16 frames of the top marker tone below which the main path reads the transmission
@@ -73,6 +74,9 @@ type ggSkewBand struct {
 	frames int64       // frames seen
 	sub    *ggReceiver // reads resampled transmissions; made on first use
 	maxLen int         // frames of the band's longest transmission
+
+	runFrom   int64 // first frame of the band's current run of tonal frames
+	lastTonal int64 // last tonal frame
 
 	pending  bool
 	pendG    int64 // first frame of the pending end marker
@@ -171,6 +175,7 @@ func (k *ggSkew) reset() {
 		}
 		sb.eValid = -1
 		sb.frames, sb.pending, sb.lastFire = 0, false, -1<<40
+		sb.runFrom, sb.lastTonal = 0, -1<<40
 	}
 	k.fires = k.fires[:0]
 }
@@ -199,6 +204,10 @@ func (k *ggSkew) gate(spec []complex64) {
 			}
 			sb.frames++
 			if sb.tonal(f) {
+				if f-sb.lastTonal > ggSkewGap {
+					sb.runFrom = f
+				}
+				sb.lastTonal = f
 				sb.sums(f)
 				k.look(sb, f-(ggMarkFrames-1), true)
 			} else {
@@ -402,7 +411,10 @@ func (r *ggReceiver) skewFire(dst []Frame) []Frame {
 		r.stats.Candidates++
 		endS := (fi.g + ggMarkFrames) * ggFrame // where the end marker ends
 		s1 := min(endS+3*ggFrame, r.xBase+int64(len(r.x)))
-		s0 := max(r.xBase, endS-int64(float64((sb.maxLen+4)*ggFrame)*(1+ggSkewMax)))
+		// The transmission started no earlier than its longest length
+		// allows, nor long before the band last began to hold tones
+		// (16 frames of them make a tonal frame).
+		s0 := max(r.xBase, endS-int64(float64((sb.maxLen+4)*ggFrame)*(1+ggSkewMax)), (sb.runFrom-ggMarkFrames-4)*ggFrame)
 		if s1-s0 < 2*ggMarkFrames*ggFrame {
 			continue
 		}

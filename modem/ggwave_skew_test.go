@@ -54,7 +54,11 @@ func TestGGWaveSkew(t *testing.T) {
 // groups drift by several frames from where an exact clock puts them.
 func TestGGWaveSkewLong(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	for _, p := range []Profile{GGWaveUNormal, GGWaveFastest, GGWaveDTFast} {
+	ps := []Profile{GGWaveUNormal, GGWaveFastest, GGWaveDTFast}
+	if testing.Short() || raceEnabled {
+		ps = ps[1:2]
+	}
+	for _, p := range ps {
 		for _, pct := range []float64{-0.5, 0.5} {
 			payload := randPayload(rng, ggMaxPayload)
 			x := skewed(transmit(t, p, 48000, payload, 0, 0), pct, 48000, 6, rng)
@@ -91,7 +95,11 @@ func TestGGWaveSkewFromPeer(t *testing.T) {
 	ctx := peerContext(t)
 	rng := rand.New(rand.NewPCG(47, 48))
 	payload := []byte("clock error")
-	for _, p := range GGWaveProfiles() {
+	ps := GGWaveProfiles()
+	if testing.Short() || raceEnabled {
+		ps = []Profile{GGWaveFastest, GGWaveUFastest}
+	}
+	for _, p := range ps {
 		x, err := peers.GGWaveEncode(ctx, ggPeerName(p), payload, 48000)
 		if err != nil {
 			t.Fatal(err)
