@@ -189,6 +189,45 @@ func minimodemSystem(baud int, version string) system {
 	}
 }
 
+// warbleOnMinimodem is warble's Bell receiver hearing minimodem's own
+// transmissions at baud bits/s: the same noisy trials as minimodemSystem.
+// Bell has no check, so it is scored as minimodem is: the payload must
+// appear whole in what the receiver hands out, and every other byte counts
+// as extra.
+func warbleOnMinimodem(p modem.Profile, baud int, version string) system {
+	s := minimodemSystem(baud, minimodemVersion())
+	s.Name = fmt.Sprintf("warble %s ← minimodem %d", p.Name, baud)
+	s.Key = fmt.Sprintf("warble-rx-minimodem-%d", baud)
+	s.Family = "warble"
+	s.Version = s.Version + ", warble " + version
+	s.decode = bellDecoder(p)
+	s.inProcess = true
+	return s
+}
+
+// bellDecoder returns a decoder listening for the Bell profile p alone,
+// handing out the bytes of every frame, one after the other.
+func bellDecoder(p modem.Profile) func(context.Context, [][]float32) ([]heard, error) {
+	return func(_ context.Context, recs [][]float32) ([]heard, error) {
+		rx, err := modem.NewReceiver(rate, p)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]heard, len(recs))
+		var fr []modem.Frame
+		for i, y := range recs {
+			rx.Reset()
+			fr = rx.Receive(fr[:0], y)
+			fr = rx.Flush(fr)
+			out[i].raw = []byte{}
+			for _, f := range fr {
+				out[i].raw = append(out[i].raw, f.Payload...)
+			}
+		}
+		return out, nil
+	}
+}
+
 // systems returns every system that can run here, and a note for each one
 // that cannot.
 func systems(root string) ([]system, []string) {
@@ -213,6 +252,9 @@ func systems(root string) ([]system, []string) {
 	} else {
 		v := minimodemVersion()
 		out = append(out, minimodemSystem(300, v), minimodemSystem(1200, v))
+		for _, p := range modem.BellProfiles() {
+			out = append(out, warbleOnMinimodem(p, int(p.Bell.Baud), version))
+		}
 	}
 	return out, notes
 }
