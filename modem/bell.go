@@ -127,12 +127,32 @@ func (e *bellEncoder) appendTo(dst []float32, payload []byte) ([]float32, error)
 //
 //	E_f(t) = |Σ x[n]·e^(−jω_f n)|²,  over the last w samples
 //
-// The references measure the noise per tone, N(t) = mean of the two. The
-// carrier is present while the stronger of mark and space, smoothed over a
-// few bits, stands above N likewise smoothed; a byte starts at a
-// mark-to-space edge and is sampled at the centre of each bit, and is kept
-// only if its stop bit is mark and the tone stood above the noise through
-// the byte.
+// The references measure the noise per tone, N(t) = mean of the two, and
+// q(t) = max(E_mark, E_space)/N is the tone-to-noise ratio of the window
+// ending at t.
+//
+// Decisions lag the input by a little over one byte, so that a byte is
+// judged on all of its bits at once and nothing is lost to a receiver
+// that is still locking on: a transmission may start at the first sample
+// with as little as one bit of idle line before its first start bit
+// (minimodem sends two). A byte starts at a mark-to-space edge; the bit
+// timing is then chosen, within half a bit of the edge, as the one whose
+// ten windows best separate mark from space,
+//
+//	score(o) = (E_space − E_mark)(t_0) + Σ_{k=1..8} |E_mark − E_space|(t_k) + (E_mark − E_space)(t_9)
+//
+// with t_k = edge + o + (k + ½)·w, the end of bit k's window. The byte is
+// kept if the bit before it is mark, its start bit space (summed over the
+// windows that hold half of it or more, so that a phase jump of the mark
+// tone, which looks like space for a moment, does not start a byte), its
+// stop bit mark, and the tones stand above the noise at every bit and on
+// average. Once a byte is read, the next is first looked for where it
+// would start if it followed at once (see readByte): there the checks are
+// looser, since the timing is known. Bytes that follow one another with
+// less than [bellSplitBits] bits of idle line between them form one
+// transmission, handed out when the line has idled that long
+// (or fallen silent), and only if its tone-to-noise ratio over all its
+// bits reaches [bellCarrierOn].
 type bellReceiver struct {
 	p     Profile
 	rate  int
@@ -140,6 +160,8 @@ type bellReceiver struct {
 
 	win    int     // samples per bit, rounded: the moving-sum length
 	perBit float64 // samples per bit
+	delay  int64   // samples the decisions lag the input
+	step   float64 // timing search step, samples
 	rot    [bellMixers]complex128
 	ph     [bellMixers]complex128
 	ring   []bellTap
@@ -148,22 +170,25 @@ type bellReceiver struct {
 	sumP   float64
 	n      int64 // samples consumed
 
-	carrier   bool
-	quiet     int // consecutive samples below the carrier-off level
-	lastMark  bool
-	inByte    bool
-	edge      float64 // input sample (fractional) of the start-bit edge
-	bitIdx    int
-	cur       byte
-	buf       []byte
-	burstFrom int64
-	num, den  float64 // smoothed tone and noise energies
-	alpha     float64 // smoothing per sample
-	qSum      float64 // tone-to-noise ratio summed over the current byte's bit centres
-	qMin      float64 // and its least value
-	sigE      float64 // tone energy at the bit centres of the burst
+	hist []bellHist // the window energies ending at each of the last len(hist) samples
+	mask int64
+
+	m        int64 // next sample the framer looks at (m < n − delay)
+	skipTo   int64 // the framer looks for the next start bit from here
+	next     int64 // where the next byte's start bit turns to space, if it follows at once
+	lastMark bool
+	runFrom  int64 // first sample of the current run of tone above the noise
+
+	buf       []byte  // the bytes of the transmission being framed
+	burstFrom int64   // its first sample
+	lastEnd   float64 // end of its last stop bit, samples
+	lastBurst float64 // end of the last byte of the transmission before
+	sigE      float64 // tone energy at its bit ends
 	noiseE    float64 // noise energy per tone at the same instants
 }
+
+// bellHist is the state of the bit windows ending at one sample.
+type bellHist struct{ mark, space, noise float32 }
 
 // The mixers: mark, space and two references.
 const (
@@ -180,12 +205,13 @@ type bellTap struct {
 }
 
 const (
-	bellCarrierOn  = 6    // smoothed tone-to-noise ratio that raises the carrier
-	bellCarrierOff = 2    // ratio below which, held for two bits, it drops
-	bellByteMin    = 4    // least mean tone-to-noise ratio over a byte's bits
-	bellBitMin     = 2.5  // least tone-to-noise ratio at any bit of a byte
-	bellSmoothBits = 4    // time constant of the smoothing, in bits
-	bellFloor      = 1e-7 // mean square below which input is silence
+	bellCarrierOn   = 6    // least tone-to-noise ratio, over all its bits, of a transmission handed out
+	bellCarrierOff  = 2    // ratio below which the line counts as without tone
+	bellByteMin     = 4    // least mean tone-to-noise ratio over a byte's bits
+	bellBitMin      = 2.5  // least tone-to-noise ratio at any bit of a byte
+	bellExpectedMin = 3    // least mean tone-to-noise ratio of a byte where the last one ended
+	bellSplitBits   = 3    // bits of idle line that end a transmission
+	bellFloor       = 1e-7 // mean square below which input is silence
 )
 
 // refHz returns the reference tones: two and three baud above the upper
@@ -199,12 +225,21 @@ func newBellReceiver(p Profile, rate int, stats *Stats) *bellReceiver {
 	r := &bellReceiver{p: p, rate: rate, stats: stats}
 	r.perBit = float64(rate) / p.Bell.Baud
 	r.win = max(2, int(math.Round(r.perBit)))
+	r.step = max(1, r.perBit/32)
 	r1, r2 := p.Bell.refHz()
 	for i, f := range [bellMixers]float64{p.Bell.MarkHz, p.Bell.SpaceHz, r1, r2} {
 		r.rot[i] = complexExp(-2 * math.Pi * f / float64(rate))
 	}
 	r.ring = make([]bellTap, r.win)
-	r.alpha = 1 / (bellSmoothBits * r.perBit)
+	// The framer reads up to 10 bits and the search's half bit past the
+	// sample it looks at.
+	r.delay = int64(math.Ceil(10.5*r.perBit)) + 2
+	size := int64(1)
+	for size < r.delay+2*int64(r.win)+16 {
+		size *= 2
+	}
+	r.hist = make([]bellHist, size)
+	r.mask = size - 1
 	r.reset()
 	return r
 }
@@ -222,19 +257,24 @@ func (r *bellReceiver) reset() {
 		r.sum[i] = 0
 	}
 	clear(r.ring)
+	clear(r.hist)
 	r.pos = 0
 	r.sumP = 0
 	r.n = 0
-	r.carrier, r.quiet, r.lastMark, r.inByte = false, 0, false, false
+	r.m, r.skipTo, r.next, r.lastMark, r.runFrom = 0, 0, -1, false, 0
 	r.buf = r.buf[:0]
-	r.num, r.den = 0, 0
+	r.lastEnd, r.lastBurst = math.Inf(-1), math.Inf(-1)
 	r.sigE, r.noiseE = 0, 0
 }
 
-// latency is the silence needed after a burst for the carrier to drop.
-func (r *bellReceiver) latency() int { return 6*r.win + 16 }
+// latency is the input needed after a transmission's last sample for it to
+// be handed out: the decision lag and the idle line that ends it.
+func (r *bellReceiver) latency() int {
+	return int(r.delay) + int(math.Ceil((bellSplitBits+1)*r.perBit)) + 2
+}
 
 func (r *bellReceiver) receive(dst []Frame, samples []float32) []Frame {
+	w := float64(r.win)
 	for _, v := range samples {
 		x := float64(v)
 		old := &r.ring[r.pos]
@@ -250,6 +290,17 @@ func (r *bellReceiver) receive(dst []Frame, samples []float32) []Frame {
 		if r.pos == r.win {
 			r.pos = 0
 		}
+		h := &r.hist[r.n&r.mask]
+		if r.sumP > bellFloor*w {
+			noise := (energy(r.sum[bellRef1]) + energy(r.sum[bellRef2])) / 2
+			*h = bellHist{
+				mark:  float32(energy(r.sum[bellMark])),
+				space: float32(energy(r.sum[bellSpace])),
+				noise: float32(max(noise, 1e-12*r.sumP*w)),
+			}
+		} else {
+			*h = bellHist{}
+		}
 		r.n++
 		if r.n&1023 == 0 {
 			for i := range r.ph {
@@ -259,7 +310,10 @@ func (r *bellReceiver) receive(dst []Frame, samples []float32) []Frame {
 		if r.n&4095 == 0 {
 			r.resum()
 		}
-		dst = r.step(dst)
+		for r.m < r.n-r.delay {
+			dst = r.frame(dst, r.m)
+			r.m++
+		}
 	}
 	return dst
 }
@@ -280,98 +334,142 @@ func cmplxAbs(z complex128) float64 { return math.Hypot(real(z), imag(z)) }
 
 func energy(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
 
-func (r *bellReceiver) step(dst []Frame) []Frame {
-	em, es := energy(r.sum[bellMark]), energy(r.sum[bellSpace])
-	noise := (energy(r.sum[bellRef1]) + energy(r.sum[bellRef2])) / 2
-	w := float64(r.win)
-	tone := max(em, es)
-	q := 0.0 // tone-to-noise ratio in this window
-	if r.sumP > bellFloor*w {
-		q = tone / max(noise, 1e-12*r.sumP*w)
-	} else {
-		tone = 0
+// at returns the windows ending at sample t (rounded), which must be
+// within the history.
+func (r *bellReceiver) at(t float64) bellHist {
+	return r.hist[int64(math.Floor(t+0.5))&r.mask]
+}
+
+func (h bellHist) q() float64 {
+	if h.noise == 0 {
+		return 0
 	}
-	// The carrier rises on the ratio smoothed over a few bits, so that
-	// noise, whose ratio in one window swings widely about 1, does not
-	// raise it; it drops on the unsmoothed ratio, at once when the input
-	// falls silent.
-	r.num += r.alpha * (tone - r.num)
-	r.den += r.alpha * (noise - r.den)
-	now := float64(r.n - 1)
-	if !r.carrier {
-		warm := r.n >= int64(2*bellSmoothBits*r.perBit) // the smoothing has seen enough input
-		if warm && r.num >= bellCarrierOn*r.den && r.num > 0 {
-			r.carrier = true
-			r.quiet = 0
-			r.burstFrom = r.n - int64(r.win)
-			r.buf = r.buf[:0]
-			r.inByte = false
-			r.lastMark = em >= es
-			r.sigE, r.noiseE = 0, 0
-		}
-		return dst
-	}
+	return float64(max(h.mark, h.space) / h.noise)
+}
+
+// frame moves the framer on to sample m.
+func (r *bellReceiver) frame(dst []Frame, m int64) []Frame {
+	h := r.hist[m&r.mask]
+	q := h.q()
 	if q < bellCarrierOff {
-		r.quiet++
-		if r.quiet > 2*r.win {
-			return r.drop(dst)
-		}
-	} else {
-		r.quiet = 0
+		r.runFrom = m + 1
 	}
-	mark := em >= es
-	if !r.inByte {
-		if r.lastMark && !mark {
-			r.inByte = true
-			r.edge = now
-			r.bitIdx = 0
-			r.cur = 0
-		}
-		r.lastMark = mark
-		return dst
+	if len(r.buf) > 0 && float64(m) > r.lastEnd+bellSplitBits*r.perBit {
+		dst = r.emit(dst)
 	}
+	mark := h.mark >= h.space
+	edge := r.lastMark && !mark
 	r.lastMark = mark
-	at := r.edge + (float64(r.bitIdx)+0.5)*r.perBit
-	if now < math.Floor(at+0.5) {
+	if len(r.buf) > 0 && m == r.next && r.readByte(float64(m), true) {
 		return dst
 	}
-	switch {
-	case r.bitIdx == 0:
-		if mark { // a glitch, not a start bit
-			r.inByte = false
-			return dst
-		}
-		r.qSum, r.qMin = 0, q
-	case r.bitIdx <= 8:
-		if mark {
-			r.cur |= 1 << (r.bitIdx - 1)
-		}
-	}
-	r.qSum += q
-	r.qMin = min(r.qMin, q)
-	r.sigE += tone
-	r.noiseE += noise
-	if r.bitIdx < 9 {
-		r.bitIdx++
+	if m < r.skipTo || !edge || q < bellBitMin {
 		return dst
 	}
-	r.inByte = false
-	// Keep the byte only if its stop bit is mark and the tones stood
-	// above the noise through it, at every bit.
-	if mark && r.qSum/10 >= bellByteMin && r.qMin >= bellBitMin {
-		r.buf = append(r.buf, r.cur)
-	} else {
-		r.stats.PayloadErrors++
-	}
+	r.readByte(float64(m), false)
 	return dst
 }
 
-// drop ends a carrier burst and hands out its bytes.
-func (r *bellReceiver) drop(dst []Frame) []Frame {
-	r.carrier = false
-	r.inByte = false
-	r.stats.Candidates++
+// readByte reads the byte whose start bit's window turns to space at e,
+// and reports whether it took the byte's place on the line. A byte found
+// at an edge must pass every check. A byte expected where the last one
+// ended (next), in the rhythm of back-to-back bytes, needs only a start
+// bit with tone in it: its timing is known, so noise that would fail a
+// check at an edge cannot push the reading off it, and a byte damaged
+// past its stop bit still keeps the rhythm for the bytes after it.
+func (r *bellReceiver) readByte(e float64, expected bool) bool {
+	P := r.perBit
+	reach := P / 2
+	if expected {
+		reach = P / 4
+	}
+	best, bestScore := 0.0, float32(math.Inf(-1))
+	for o := -reach; o <= reach; o += r.step {
+		var s float32
+		for k := 0; k < 10; k++ {
+			h := r.at(e + o + (float64(k)+0.5)*P)
+			d := h.mark - h.space
+			switch {
+			case k == 0:
+				s -= d
+			case k == 9:
+				s += d
+			default:
+				s += max(d, -d)
+			}
+		}
+		if s > bestScore {
+			best, bestScore = o, s
+		}
+	}
+	var c byte
+	var start, stop bool
+	qSum, qMin := 0.0, math.Inf(1)
+	var sig, noise float64
+	for k := 0; k < 10; k++ {
+		h := r.at(e + best + (float64(k)+0.5)*P)
+		mark := h.mark >= h.space
+		switch {
+		case k == 0:
+			start = !mark
+		case k == 9:
+			stop = mark
+		case mark:
+			c |= 1 << (k - 1)
+		}
+		q := h.q()
+		qSum += q
+		qMin = min(qMin, q)
+		sig += float64(max(h.mark, h.space))
+		noise += float64(h.noise)
+	}
+	// The start bit is space through the windows that hold at least half
+	// of it, not for a moment only, as where a tone's phase jumps.
+	t0 := e + best + 0.5*P
+	var lead float32
+	for t := math.Floor(t0 - P/2); t <= t0+P/2; t++ {
+		h := r.at(t)
+		lead += h.space - h.mark
+	}
+	if expected {
+		if !start || lead <= 0 || qSum/10 < bellExpectedMin {
+			return false // idle line, or the end of the tone
+		}
+	} else {
+		// And the bit before it is idle line or a stop bit, mark.
+		h := r.at(t0 - P)
+		if !start || !stop || lead <= 0 || h.mark < h.space || h.q() < bellBitMin || qSum/10 < bellByteMin || qMin < bellBitMin {
+			if len(r.buf) > 0 {
+				r.stats.PayloadErrors++
+			}
+			return false
+		}
+	}
 	if len(r.buf) == 0 {
+		from := e + best - P/2 // first sample of the start bit
+		r.burstFrom = max(r.runFrom, int64(math.Ceil(r.lastBurst)), int64(from-64*P), 0)
+		r.sigE, r.noiseE = 0, 0
+	}
+	if stop {
+		r.buf = append(r.buf, c)
+	} else {
+		r.stats.PayloadErrors++ // a framing error: the byte is lost, its place kept
+	}
+	r.sigE += sig
+	r.noiseE += noise
+	r.lastEnd = e + best + 9.5*P
+	r.next = int64(math.Floor(e + best + 10*P + 0.5))
+	r.skipTo = r.next
+	return true
+}
+
+// emit ends the transmission being framed and hands it out if its tones
+// stood clear of the noise.
+func (r *bellReceiver) emit(dst []Frame) []Frame {
+	r.stats.Candidates++
+	r.lastBurst = r.lastEnd
+	defer func() { r.buf = r.buf[:0] }()
+	if r.sigE < bellCarrierOn*r.noiseE {
 		return dst
 	}
 	// A tone of power P in a window of w samples gives energy P·w²/2, white
@@ -390,6 +488,5 @@ func (r *bellReceiver) drop(dst []Frame) []Frame {
 		done:        float64(r.n),
 	})
 	r.stats.Frames++
-	r.buf = r.buf[:0]
 	return dst
 }

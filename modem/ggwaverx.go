@@ -63,6 +63,7 @@ type ggReceiver struct {
 	foundEnd int64    // end-marker row of the frame read last
 	foundFit float32  // start-marker score of the frame read last
 	reads    []ggRead // readings of one end marker's candidates
+	skew     *ggSkew  // the clock-error path (ggwave_skew.go); nil in its own readers
 }
 
 const (
@@ -215,6 +216,7 @@ func newGGReceiver(ps []Profile, rate int, stats *Stats) *ggReceiver {
 	r.x = make([]float32, 0, (rows*ggHop+ggFrame)*4/3+1<<14)
 	r.win.rows = make([]complex64, 0, win)
 	r.win.have = make([]bool, 0, rows)
+	r.skew = newGGSkew(r)
 	return r
 }
 
@@ -234,10 +236,17 @@ func (r *ggReceiver) reset() {
 		b.frames, b.frBase, b.gsum = b.frames[:0], 0, [32]complex128{}
 		b.rowBase, b.scoreBase, b.gBase, b.lastEnd, b.activeUntil = 0, 0, 0, -1<<40, -1
 	}
+	if r.skew != nil {
+		r.skew.reset()
+	}
 }
 
 func (r *ggReceiver) latency() int {
-	n := (2*ggFrame + ggPeakWin*ggHop) * r.rate / ggRate
+	n := 2*ggFrame + ggPeakWin*ggHop
+	if r.skew != nil {
+		n = max(n, ggSkewLatency)
+	}
+	n = n * r.rate / ggRate
 	if r.rs != nil {
 		n += 2 * r.rs.delay()
 	}
@@ -274,6 +283,9 @@ func (r *ggReceiver) receive(dst []Frame, samples []float32) []Frame {
 				dst = r.score(dst, b, s)
 			}
 		}
+		if r.skew != nil && len(r.skew.fires) > 0 {
+			dst = r.skewFire(dst)
+		}
 	}
 	// Keep the samples of every row still in a band's history, and of the
 	// row before (which ensureScore may slide from).
@@ -302,6 +314,9 @@ func (r *ggReceiver) gate() {
 	}
 	r.fft.TransformScrambled(r.work)
 	r.gFrames += 2
+	if r.skew != nil {
+		r.skew.gate(r.work)
+	}
 	for _, bd := range r.bands {
 		n := len(bd.frames)
 		if n+2*bd.width > cap(bd.frames) {
@@ -692,9 +707,18 @@ func (r *ggReceiver) decode(dst []Frame, b *ggBand, he int64) []Frame {
 // isRepeat reports whether f is the frame handed out last, found again,
 // and remembers f.
 func (r *ggReceiver) isRepeat(f Frame) bool {
+	// The same message found again, by the other path or at another
+	// timing, starts within half its airtime of the first finding; a
+	// message sent again starts at least a whole airtime later.
 	d := f.StartSample - r.last.StartSample
+	tol := int64(r.rate / 10)
+	if p, err := Lookup(f.Profile); err == nil {
+		if a, err := p.Airtime(len(f.Payload)); err == nil {
+			tol = max(tol, int64(a.Seconds()*float64(r.rate)/2))
+		}
+	}
 	same := r.last.Payload != nil && f.Profile == r.last.Profile && bytes.Equal(f.Payload, r.last.Payload) &&
-		d > -int64(r.rate/10) && d < int64(r.rate/10)
+		d > -tol && d < tol
 	// The caller owns f.Payload: keep a copy.
 	r.last.Payload = append(r.last.Payload[:0], f.Payload...)
 	r.last.Profile, r.last.StartSample = f.Profile, f.StartSample

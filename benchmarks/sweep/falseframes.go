@@ -86,6 +86,26 @@ func falseDecoders(root string, syss []system) []falseDecoder {
 				return len(h[0].Frames), nil, nil
 			}})
 	}
+	for _, p := range modem.BellProfiles() {
+		if fam["warble-rx-minimodem-"+strconv.Itoa(int(p.Bell.Baud))] {
+			out = append(out, falseDecoder{Name: "warble " + p.Name, Unit: "bytes", Version: bench.WarbleVersion(root),
+				count: func(_ context.Context, y []float32) (int, map[string]int, error) {
+					rx, err := modem.NewReceiver(rate, p)
+					if err != nil {
+						return 0, nil, err
+					}
+					var fr []modem.Frame
+					for i := 0; i < len(y); i += 1 << 15 {
+						fr = rx.Receive(fr, y[i:min(i+1<<15, len(y))])
+					}
+					n := 0
+					for _, f := range rx.Flush(fr) {
+						n += len(f.Payload)
+					}
+					return n, nil, nil
+				}})
+		}
+	}
 	for _, baud := range []int{300, 1200} {
 		if fam["minimodem-"+strconv.Itoa(baud)] {
 			out = append(out, falseDecoder{Name: "minimodem " + strconv.Itoa(baud), Unit: "bytes", Version: bench.MinimodemVersion(),

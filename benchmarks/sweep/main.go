@@ -6,6 +6,8 @@
 //   - success against full-band SNR (16-byte payload, −24 to +3 dB in 1 dB
 //     steps), and the SNR each system needs for 90% and 99%;
 //   - success against the transmitter's clock skew (0 to ±3%);
+//   - success through phone-line speech codecs (AMR-NB 12.2 kbit/s, GSM
+//     06.10, Opus 8 kbit/s) at +10 dB;
 //   - the airtime of each system's 16-byte transmission;
 //   - decode speed in × real time of each system on the same 5-minute
 //     recording, as a whole process and, for warble, in process;
@@ -49,28 +51,30 @@ import (
 
 // config is the command line.
 type config struct {
-	root       string // module root
-	cacheDir   string
-	outDir     string
-	only       map[string]bool
-	snrs       []float64
-	skews      []float64
-	trials     int
-	coarse     int
-	skewTrials int
-	skewSNR    float64
-	systems    string
-	batch      int
-	jobs       int
-	fresh      bool
-	install    bool    // npm ci in benchmarks/peers when needed
-	speedMin   float64 // length of the speed recording, minutes
-	memoryMin  float64 // length of the memory recording, minutes
-	falseMin   float64 // length of each false-frame recording, minutes
-	command    string  // the command line, for RESULTS.md
+	root        string // module root
+	cacheDir    string
+	outDir      string
+	only        map[string]bool
+	snrs        []float64
+	skews       []float64
+	trials      int
+	coarse      int
+	skewTrials  int
+	skewSNR     float64
+	codecTrials int
+	codecSNR    float64
+	systems     string
+	batch       int
+	jobs        int
+	fresh       bool
+	install     bool    // npm ci in benchmarks/peers when needed
+	speedMin    float64 // length of the speed recording, minutes
+	memoryMin   float64 // length of the memory recording, minutes
+	falseMin    float64 // length of each false-frame recording, minutes
+	command     string  // the command line, for RESULTS.md
 }
 
-var parts = []string{"snr", "skew", "airtime", "speed", "memory", "false", "plots"}
+var parts = []string{"snr", "skew", "codec", "airtime", "speed", "memory", "false", "plots"}
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -95,11 +99,13 @@ func parseArgs(args []string) (config, error) {
 	out := fs.String("out", "benchmarks", "directory for RESULTS.md and plots/ (relative to the repository root)")
 	only := fs.String("only", "", "comma-separated parts to run: "+strings.Join(parts, ", ")+" (default all)")
 	snr := fs.String("snr", "-24:3", "SNR points in dB: LO:HI in 1 dB steps, or a comma-separated list")
-	skew := fs.String("skew", "-3,-2.5,-2,-1.5,-1,-0.5,-0.3,-0.2,-0.1,0,0.1,0.2,0.3,0.5,1,1.5,2,2.5,3", "clock skew points in percent")
+	skew := fs.String("skew", "-3,-2.5,-2,-1.5,-1,-0.5,-0.4,-0.3,-0.2,-0.1,0,0.1,0.2,0.3,0.4,0.5,1,1.5,2,2.5,3", "clock skew points in percent")
 	trials := fs.Int("trials", 400, "most trials at an SNR point near a system's threshold")
 	coarse := fs.Int("coarse", 40, "trials at every SNR point first")
 	skewTrials := fs.Int("skew-trials", 20, "trials per skew point")
 	skewSNR := fs.Float64("skew-snr", 6, "full-band SNR of the skew sweep, dB")
+	codecTrials := fs.Int("codec-trials", 40, "trials per system and codec")
+	codecSNR := fs.Float64("codec-snr", 10, "full-band SNR of the noise before the codecs, dB")
 	systems := fs.String("systems", "", "comma-separated system keys or patterns (warble-*, ggwave-fastest, minimodem-1200); default all")
 	batch := fs.Int("batch", 40, "trials joined into one recording per peer process call")
 	jobs := fs.Int("j", 2, "points run at once")
@@ -121,6 +127,7 @@ func parseArgs(args []string) (config, error) {
 	cfg := config{
 		root: root, cacheDir: underRoot(root, *cache), outDir: underRoot(root, *out),
 		trials: *trials, coarse: *coarse, skewTrials: *skewTrials, skewSNR: *skewSNR,
+		codecTrials: *codecTrials, codecSNR: *codecSNR,
 		systems: *systems, batch: *batch, jobs: max(*jobs, 1), fresh: *fresh, install: *install,
 		speedMin: *speedMin, memoryMin: *memoryMin, falseMin: *falseMin,
 		only: map[string]bool{},
@@ -155,8 +162,8 @@ func parseArgs(args []string) (config, error) {
 		return config{}, fmt.Errorf("-skew: %v", err)
 	}
 	switch {
-	case cfg.trials < 1 || cfg.coarse < 1 || cfg.skewTrials < 1:
-		return config{}, errors.New("-trials, -coarse and -skew-trials must be at least 1")
+	case cfg.trials < 1 || cfg.coarse < 1 || cfg.skewTrials < 1 || cfg.codecTrials < 1:
+		return config{}, errors.New("-trials, -coarse, -skew-trials and -codec-trials must be at least 1")
 	case cfg.speedMin <= 0 || cfg.memoryMin <= 0 || cfg.falseMin <= 0:
 		return config{}, errors.New("-speed-minutes, -memory-minutes and -false-minutes must be positive")
 	}
@@ -236,6 +243,11 @@ func sweep(ctx context.Context, cfg config) error {
 	}
 	if cfg.only["skew"] {
 		if err := runSkew(ctx, cfg, sw, syss); err != nil {
+			return err
+		}
+	}
+	if cfg.only["codec"] {
+		if err := runCodec(ctx, cfg, sw, syss); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ type report struct {
 	systems []system
 	snr     map[string][]tally // by system key, one per cfg.snrs
 	skew    map[string][]tally // by system key, one per cfg.skews
+	codec   map[string][]tally // by system key, one per codecs()
 	airtime map[string]float64 // seconds, by system name
 	speed   *speedResult
 	memory  *memoryResult
@@ -32,20 +33,25 @@ type report struct {
 }
 
 func buildReport(cfg config, sw *sweeper, syss []system, notes []string) (*report, error) {
-	r := &report{cfg: cfg, systems: syss, notes: notes, snr: map[string][]tally{}, skew: map[string][]tally{},
+	r := &report{cfg: cfg, systems: syss, notes: notes, snr: map[string][]tally{}, skew: map[string][]tally{}, codec: map[string][]tally{},
 		airtime: map[string]float64{}, machine: machine(), date: time.Now().UTC().Format("2006-01-02 15:04 MST")}
 	// A part not re-run keeps the figures of the version that made them,
 	// and says so.
 	stale := map[string]bool{}
 	for _, s := range syss {
 		for _, v := range cfg.snrs {
-			t, old := sw.latest(s, point{kindSNR, v})
+			t, old := sw.latest(s, point{Kind: kindSNR, Value: v})
 			r.snr[s.Key] = append(r.snr[s.Key], t)
 			stale[s.Name] = stale[s.Name] || old
 		}
 		for _, v := range cfg.skews {
-			t, old := sw.latest(s, point{kindSkew, v})
+			t, old := sw.latest(s, point{Kind: kindSkew, Value: v})
 			r.skew[s.Key] = append(r.skew[s.Key], t)
+			stale[s.Name] = stale[s.Name] || old
+		}
+		for _, c := range codecs() {
+			t, old := sw.latest(s, point{Kind: kindCodec, Value: cfg.codecSNR, Codec: c.Key})
+			r.codec[s.Key] = append(r.codec[s.Key], t)
 			stale[s.Name] = stale[s.Name] || old
 		}
 	}
@@ -56,7 +62,7 @@ func buildReport(cfg config, sw *sweeper, syss []system, notes []string) (*repor
 		}
 	}
 	if len(names) > 0 {
-		r.notes = append(r.notes, "the success figures of "+strings.Join(names, ", ")+" were measured with an earlier version of the code than the speed figures (`-only snr,skew` refreshes them)")
+		r.notes = append(r.notes, "the success figures of "+strings.Join(names, ", ")+" were measured with an earlier version of the code than the speed figures (`-only snr,skew,codec` refreshes them)")
 	}
 	var air []airtime
 	if loadResult(cfg, "airtime", &air) {
@@ -301,7 +307,7 @@ func writeResults(cfg config, r *report) error {
 	w("# warble against ggwave and minimodem\n\n")
 	w("Regenerate this file and the plots in [plots/](plots/) from the repository root with:\n\n")
 	w("```\nbash scripts/setup-peers.sh && bash scripts/setup-bench.sh   # once: minimodem, node, espeak-ng, GNU time\n%s\n```\n\n", cfg.command)
-	w("The command installs ggwave (`npm ci` in [peers/](peers/)), runs every part below, keeps each point's tally in `benchmarks/cache/` (so an interrupted run resumes) and rewrites this file. `-only speed` (or `snr`, `skew`, `airtime`, `memory`, `false`, `plots`) re-runs one part; the others come from the cache.\n\n")
+	w("The command installs ggwave (`npm ci` in [peers/](peers/)), runs every part below, keeps each point's tally in `benchmarks/cache/` (so an interrupted run resumes) and rewrites this file. `-only speed` (or `snr`, `skew`, `codec`, `airtime`, `memory`, `false`, `plots`) re-runs one part; the others come from the cache.\n\n")
 	w("Measured %s on %s.\n\n", r.date, r.machine)
 	w("Systems: warble's profiles (encoder and receiver in process); ggwave 0.4.0 from npm under node, every protocol, its own encoder and decoder (one node process decodes a batch of trials, each with a fresh receiver: `ggwave-cli.js decode-many`); minimodem (Debian) at 300 and 1200 baud, 8-N-1, both ends, one process per trial. ")
 	w("Where warble's modem speaks a ggwave protocol, \"warble ← ggwave X\" is warble's receiver hearing ggwave's own transmissions: the very same noisy recordings ggwave's decoder gets.\n\n")
@@ -317,6 +323,8 @@ func writeResults(cfg config, r *report) error {
 	r.writeSummary(w)
 	r.writeSNR(w)
 	r.writeSkew(w)
+	r.writeSkewGGWave(w)
+	r.writeCodec(w)
 	r.writeSpeed(w)
 	r.writeMemory(w)
 	r.writeFalse(w)
@@ -363,6 +371,12 @@ func (r *report) writeSummary(w func(string, ...any)) {
 func (r *report) falseCell(s system) string {
 	dec, profile := "", ""
 	switch {
+	case strings.HasPrefix(s.Key, "warble-rx-minimodem-"):
+		for _, p := range modem.BellProfiles() {
+			if s.Key == fmt.Sprintf("warble-rx-minimodem-%d", int(p.Bell.Baud)) {
+				dec = "warble " + p.Name
+			}
+		}
 	case s.Family == "warble":
 		dec = "warble (auto: every profile)"
 		profile = strings.TrimPrefix(strings.TrimPrefix(s.Key, "warble-rx-"), "warble-")
@@ -673,6 +687,78 @@ func (r *report) writeTargets(w func(string, ...any)) {
 		if len(other) > 0 {
 			w("| (the same, ggwave profiles listening in auto) | %s | %s |\n", byProfile(other), verdict(false))
 		}
+	}
+	w("\n")
+}
+
+// writeSkewGGWave writes the skew table of the ggwave protocols alone,
+// both decoders, within ±0.5%, where ggwave's own decoder gives out.
+func (r *report) writeSkewGGWave(w func(string, ...any)) {
+	var cols []int
+	for i, v := range r.cfg.skews {
+		if v >= -0.5-1e-9 && v <= 0.5+1e-9 {
+			cols = append(cols, i)
+		}
+	}
+	var rows []system
+	for _, s := range r.systems {
+		if s.Family == "ggwave" || strings.HasPrefix(s.Key, "warble-rx-ggwave-") {
+			rows = append(rows, s)
+		}
+	}
+	if len(cols) == 0 || len(rows) == 0 {
+		return
+	}
+	w("### ggwave's protocols within ±0.5%%, both decoders\n\n")
+	w("The rows above for ggwave's transmissions, heard by ggwave's own decoder and by warble's (the same recordings), at %s dB; success in %%.\n\n", signed(r.cfg.skewSNR, 0))
+	w("| system |")
+	for _, i := range cols {
+		w(" %s%% |", signed(r.cfg.skews[i], 1))
+	}
+	w("\n|---|")
+	for range cols {
+		w("---|")
+	}
+	w("\n")
+	for _, s := range rows {
+		w("| %s |", s.Name)
+		for _, i := range cols {
+			w(" %s |", pct(r.skew[s.Key][i]))
+		}
+		w("\n")
+	}
+	w("\n")
+}
+
+// writeCodec writes the success of every system through the phone-line
+// codecs.
+func (r *report) writeCodec(w func(string, ...any)) {
+	measured := false
+	for _, ts := range r.codec {
+		for _, t := range ts {
+			measured = measured || t.Trials > 0
+		}
+	}
+	if !measured {
+		return
+	}
+	w("## Through phone-line codecs, at %s dB full-band SNR\n\n", signed(r.cfg.codecSNR, 0))
+	w("Each trial as above, with white noise at %s dB, then through a narrowband speech codec as a phone call or a Bluetooth headset would put it: brought to 8 kHz, coded and decoded by Debian's tools (`scripts/setup-codecs.sh`), and back at 48 kHz — AMR-NB at 12.2 kbit/s (`sox -r 8000 -C 7 x.amr-nb`), GSM 06.10 (`sox -r 8000 x.gsm`), Opus at 8 kbit/s (`opusenc --bitrate 8`, `opusdec --rate 48000`). %d trials per cell; success in %%.\n\n", signed(r.cfg.codecSNR, 0), r.cfg.codecTrials)
+	w("| system |")
+	for _, c := range codecs() {
+		w(" %s |", c.Name)
+	}
+	w("\n|---|")
+	for range codecs() {
+		w("---|")
+	}
+	w("\n")
+	for _, s := range r.systems {
+		w("| %s |", s.Name)
+		for i := range codecs() {
+			w(" %s |", pct(r.codec[s.Key][i]))
+		}
+		w("\n")
 	}
 	w("\n")
 }

@@ -110,7 +110,7 @@ func runSNR(ctx context.Context, cfg config, sw *sweeper, syss []system) error {
 	var jobs []job
 	for _, s := range syss {
 		for _, v := range cfg.snrs {
-			jobs = append(jobs, job{s, point{kindSNR, v}, cfg.coarse})
+			jobs = append(jobs, job{s, point{Kind: kindSNR, Value: v}, cfg.coarse})
 		}
 	}
 	if err := runJobs(ctx, cfg, sw, "snr (coarse)", jobs); err != nil {
@@ -123,10 +123,10 @@ func runSNR(ctx context.Context, cfg config, sw *sweeper, syss []system) error {
 	for _, s := range syss {
 		rates := make([]float64, len(cfg.snrs))
 		for i, v := range cfg.snrs {
-			rates[i] = sw.cached(s, point{kindSNR, v}).rate()
+			rates[i] = sw.cached(s, point{Kind: kindSNR, Value: v}).rate()
 		}
 		for _, i := range finePoints(rates) {
-			jobs = append(jobs, job{s, point{kindSNR, cfg.snrs[i]}, fineTrials(rates[i], cfg.coarse, cfg.trials)})
+			jobs = append(jobs, job{s, point{Kind: kindSNR, Value: cfg.snrs[i]}, fineTrials(rates[i], cfg.coarse, cfg.trials)})
 		}
 	}
 	return runJobs(ctx, cfg, sw, "snr (fine)", jobs)
@@ -171,8 +171,23 @@ func runSkew(ctx context.Context, cfg config, sw *sweeper, syss []system) error 
 	var jobs []job
 	for _, s := range syss {
 		for _, v := range cfg.skews {
-			jobs = append(jobs, job{s, point{kindSkew, v}, cfg.skewTrials})
+			jobs = append(jobs, job{s, point{Kind: kindSkew, Value: v}, cfg.skewTrials})
 		}
 	}
 	return runJobs(ctx, cfg, sw, fmt.Sprintf("skew at %+g dB", cfg.skewSNR), jobs)
+}
+
+// runCodec puts every system through each codec at cfg.codecSNR.
+func runCodec(ctx context.Context, cfg config, sw *sweeper, syss []system) error {
+	if err := codecsAvailable(); err != nil {
+		logf("codec: left out: %v", err)
+		return nil
+	}
+	var jobs []job
+	for _, s := range syss {
+		for _, c := range codecs() {
+			jobs = append(jobs, job{s, point{Kind: kindCodec, Value: cfg.codecSNR, Codec: c.Key}, cfg.codecTrials})
+		}
+	}
+	return runJobs(ctx, cfg, sw, fmt.Sprintf("codecs at %+g dB", cfg.codecSNR), jobs)
 }

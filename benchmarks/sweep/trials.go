@@ -37,19 +37,24 @@ func payload(j int) []byte {
 type kind string
 
 const (
-	kindSNR  kind = "snr"  // full-band SNR in dB
-	kindSkew kind = "skew" // transmitter clock skew in percent, at a fixed SNR
+	kindSNR   kind = "snr"   // full-band SNR in dB
+	kindSkew  kind = "skew"  // transmitter clock skew in percent, at a fixed SNR
+	kindCodec kind = "codec" // noise at an SNR in dB, then a speech codec
 )
 
 // point is one setting of the channel.
 type point struct {
 	Kind  kind
-	Value float64 // dB for snr, percent for skew
+	Value float64 // dB for snr and codec, percent for skew
+	Codec string  // the codec's key, for codec
 }
 
 func (p point) String() string {
-	if p.Kind == kindSkew {
+	switch p.Kind {
+	case kindSkew:
 		return fmt.Sprintf("skew %+g%%", p.Value)
+	case kindCodec:
+		return fmt.Sprintf("%s at %+g dB", p.Codec, p.Value)
 	}
 	return fmt.Sprintf("%+g dB", p.Value)
 }
@@ -90,8 +95,11 @@ func newSweeper(cacheDir string, skewSNR float64, batch int) *sweeper {
 
 func (sw *sweeper) tallyPath(s system, p point) string {
 	dir := string(p.Kind)
-	if p.Kind == kindSkew {
+	switch p.Kind {
+	case kindSkew:
 		dir = fmt.Sprintf("skew-at-%gdB", sw.skewSNR)
+	case kindCodec:
+		dir = "codec-" + p.Codec
 	}
 	return filepath.Join(sw.cacheDir, dir, s.Key, strconv.FormatFloat(p.Value, 'f', -1, 64)+".json")
 }
@@ -204,12 +212,16 @@ func trim(x []float32) []float32 {
 // trial returns trial i of s at p: the transmission of one payload, skewed
 // if p says so, between 0.2–0.4 s of silence before and 0.3 s after, with
 // white Gaussian noise over all of it at the point's full-band SNR
-// (measured over the transmission). The payload and noise depend only on
+// (measured over the transmission). A codec point's codec is applied by
+// runTrials, after the noise, as a phone's microphone hears the room. The payload and noise depend only on
 // the signal, the point and i, so systems sharing a signal hear the same
 // recordings.
 func (sw *sweeper) trial(tx [][]float32, s system, p point, i int) ([]float32, []byte) {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s|%s|%g", s.Signal, p.Kind, p.Value)
+	if p.Kind == kindCodec {
+		fmt.Fprintf(h, "|%s", p.Codec)
+	}
 	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(i)))
 	j := (i + int(h.Sum64()%payloadCount)) % payloadCount
 	x := tx[j]
@@ -267,6 +279,15 @@ func (sw *sweeper) runTrials(ctx context.Context, tx [][]float32, s system, p po
 	var want [][]byte
 	for i := from; i < to; i++ {
 		y, w := sw.trial(tx, s, p, i)
+		if p.Kind == kindCodec {
+			c, found := codecByKey(p.Codec)
+			if !found {
+				return 0, 0, fmt.Errorf("unknown codec %q", p.Codec)
+			}
+			if y, err = c.apply(ctx, y); err != nil {
+				return 0, 0, err
+			}
+		}
 		recs = append(recs, y)
 		want = append(want, w)
 	}

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"warble/codec"
@@ -83,7 +81,7 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	profile := fs.String("profile", "room", "profile: room, audible, fast, ultrasonic, ggwave-* (normal, fast, fastest, u-…, dt-…), bell103 or bell202")
 	rate := fs.Int("rate", 48000, "sample rate in Hz (8000..96000)")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
-	out := fs.String("o", "", "write the WAV here instead of stdout")
+	out := fs.String("o", toStdout, "write the WAV to this file (- for stdout)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex] [-o out.wav] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
@@ -122,24 +120,7 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	samples = append(samples, make([]float32, pad)...)
 	if *out == "" {
-		w := bufio.NewWriterSize(stdout, 1<<16)
-		if err := wav.Encode(w, samples, *rate); err != nil {
-			return fmt.Errorf("writing WAV: %w", err)
-		}
-		return w.Flush()
+		*out = toStdout
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	if err := wav.Encode(w, samples, *rate); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", *out, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", *out, err)
-	}
-	return f.Close()
+	return writeOutput(*out, stdout, func(w io.Writer) error { return wav.Encode(w, samples, *rate) })
 }

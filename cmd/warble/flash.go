@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"os"
 	"strconv"
 
 	"warble/optical"
@@ -24,7 +23,7 @@ func cmdFlash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	refresh := fs.Float64("refresh", 60, "display refresh rate in Hz")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	levels := fs.Bool("levels", false, "print one luminance level in [0,1] per refresh, one a line")
-	htmlOut := fs.String("html", "", "write a self-contained web page that flashes the payload")
+	htmlOut := fs.String("html", "", "write a self-contained web page that flashes the payload to this file (- for stdout)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble flash [-mode full|safe] [-refresh 60] [-hex] [-levels | -html out.html] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
@@ -66,15 +65,7 @@ func cmdFlash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return w.Flush()
 	}
-	f, err := os.Create(*htmlOut)
-	if err != nil {
-		return err
-	}
-	if err := writeFlashPage(f, p, lv, *refresh, len(payload)); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", *htmlOut, err)
-	}
-	return f.Close()
+	return writeOutput(*htmlOut, stdout, func(w io.Writer) error { return writeFlashPage(w, p, lv, *refresh, len(payload)) })
 }
 
 // srgbByte encodes linear luminance l in [0,1] as an 8-bit sRGB value.

@@ -637,9 +637,11 @@ func newChirper(pf pairFlags) (*chirper, error) {
 			if payload == nil {
 				return nil, fmt.Errorf("%q has no compact form to chirp", c)
 			}
-			return transmission(p, payload, 1, 0, sendLead)
+			return transmission(p, payload, 1, 0, 0)
 		},
-		opts: audio.PlayOptions{Backend: b, Device: pf.device},
+		// Each play of the chirp starts a stream: lead each with silence
+		// until the output takes it in real time, as send does.
+		opts: audio.PlayOptions{Backend: b, Device: pf.device, Lead: audio.AdaptiveLead},
 	}, nil
 }
 

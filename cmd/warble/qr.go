@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"warble/optical/qr"
 )
@@ -15,7 +14,7 @@ func init() {
 
 func cmdQR(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("qr", stderr)
-	out := fs.String("o", "", "write a PNG here instead of drawing in the terminal")
+	out := fs.String("o", "", "write a PNG to this file (- for stdout) instead of drawing in the terminal")
 	size := fs.Int("size", 256, "PNG width and height in pixels")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble qr [-o out.png] [-size N] TEXT")
@@ -49,5 +48,8 @@ func cmdQR(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	return os.WriteFile(*out, png, 0o644)
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		_, err := w.Write(png)
+		return err
+	})
 }

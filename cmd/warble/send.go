@@ -28,9 +28,9 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	repeat := fs.Int("repeat", 1, "play the transmission this many times")
 	gap := fs.Duration("gap", 500*time.Millisecond, "silence between repeats")
-	lead := fs.Duration("lead", sendLead, "silence played before the first transmission (a PulseAudio null sink loses up to 2 s at the start of a stream; a sound card needs little)")
+	leadArg := fs.String("lead", "auto", "silence played before the first transmission: auto (only until the output takes sound in real time: a PulseAudio null sink can lose up to 2 s at the start of a stream, a sound card nothing), or a duration such as 2.1s")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex] [-repeat N] [-gap 500ms] [-lead 2.1s] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex] [-repeat N] [-gap 500ms] [-lead auto|DURATION] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin. send returns once the sound has played.")
 		fs.PrintDefaults()
 	}
@@ -55,8 +55,16 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *gap < 0 || *gap > time.Minute {
 		return usageErr("-gap %v is outside 0..1m", *gap)
 	}
-	if *lead < 0 || *lead > time.Minute {
-		return usageErr("-lead %v is outside 0..1m", *lead)
+	lead := audio.AdaptiveLead
+	if *leadArg != "auto" {
+		d, err := time.ParseDuration(*leadArg)
+		if err != nil {
+			return usageErr("-lead %q: want auto or a duration such as 2.1s", *leadArg)
+		}
+		if d < 0 || d > time.Minute {
+			return usageErr("-lead %v is outside 0..1m", d)
+		}
+		lead = d
 	}
 	p, err := modem.Lookup(*profile)
 	if err != nil {
@@ -66,7 +74,7 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	samples, err := transmission(p, payload, *repeat, *gap, *lead)
+	samples, err := transmission(p, payload, *repeat, *gap, max(lead, 0))
 	if err != nil {
 		return err
 	}
@@ -76,7 +84,11 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var st audio.Stats
 	fmt.Fprintf(stderr, "warble: sending %d bytes as %s on %s %s: %.2f s\n", len(payload), p.Name, b,
 		audio.DeviceLabel(*device), float64(len(samples))/deviceRate)
-	err = audio.Play(ctx, samples, deviceRate, audio.PlayOptions{Backend: b, Device: *device, Stats: &st})
+	opts := audio.PlayOptions{Backend: b, Device: *device, Stats: &st}
+	if lead == audio.AdaptiveLead {
+		opts.Lead = audio.AdaptiveLead
+	}
+	err = audio.Play(ctx, samples, deviceRate, opts)
 	if st.Underruns > 0 {
 		fmt.Fprintf(stderr, "warble: warning: the output device ran dry %d times (underruns); the sound may have gaps\n", st.Underruns)
 	}
@@ -88,17 +100,6 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	return deviceErr(err, false)
 }
-
-// sendLead is the silence played before a transmission. A PulseAudio null
-// sink that nobody has played to renders up to two seconds ahead, and a
-// listener that starts capturing from its monitor hears nothing of that
-// stretch; when a playback stream then starts, the sink rewinds and mixes
-// the stream into the stretch the listener cannot hear (each write before
-// the sink takes the stream's data moves it back further). A lead longer
-// than the sink's two seconds makes what is lost silence, whatever the
-// order in which sender and listener start. On a sound card it only delays
-// the sound.
-const sendLead = 2100 * time.Millisecond
 
 // transmission encodes payload repeat times at deviceRate, with gap between
 // repeats and lead of silence before the first.

@@ -128,6 +128,72 @@ type PlayOptions struct {
 	// Stats, when not nil, has the device's underruns added to it
 	// (PortAudio only: oto does not report them).
 	Stats *Stats
+	// Lead is silence played before the samples; [AdaptiveLead] plays
+	// silence only until the device takes it in real time (see Play).
+	Lead time.Duration
+}
+
+// AdaptiveLead, as [PlayOptions].Lead, plays silence before the sound only
+// until the output takes it at its own pace. A PulseAudio null sink that
+// nobody has played to renders up to two seconds ahead; when a stream
+// starts it rewinds and mixes the stream's first stretch into time that a
+// listener on its monitor has already missed, taking that stretch far
+// faster than real time. A sound card takes its data in real time from the
+// first buffer. Play watches how fast the silence it writes is taken, and
+// starts the sound once it has been taken at about real time for
+// [leadSteady], or after [leadMax] whatever happens. With
+// PortAudio, which starts the device once its buffer is full, it keeps
+// the buffer full of silence (and asks for a short one, 250 ms); oto is
+// given [leadAhead] of silence at a time.
+const AdaptiveLead time.Duration = -1
+
+const (
+	leadSteady = 200 * time.Millisecond // real-time consumption that ends the lead
+	leadSlack  = 8192                   // samples an output may take at once
+	leadMax    = 4 * time.Second        // longest lead
+	leadAhead  = 40 * time.Millisecond  // silence kept buffered during the lead
+)
+
+// leadWatch decides when an adaptive lead may end, from how many samples
+// the output has consumed by when.
+type leadWatch struct {
+	rate  float64
+	start time.Time
+	pts   []leadPoint
+}
+
+type leadPoint struct {
+	t        time.Time
+	consumed int64
+}
+
+// done records that consumed samples had been taken by now and reports
+// whether the lead may end: consumption had begun leadSteady ago, and
+// since then it has run at between half and one and a half times real
+// time (give or take leadSlack, the most an output takes at once).
+func (w *leadWatch) done(now time.Time, consumed int64) bool {
+	if w.start.IsZero() {
+		w.start = now
+	}
+	w.pts = append(w.pts, leadPoint{now, consumed})
+	if now.Sub(w.start) >= leadMax {
+		return true
+	}
+	// The latest point at least leadSteady ago.
+	from := -1
+	for i := len(w.pts) - 1; i >= 0; i-- {
+		if now.Sub(w.pts[i].t) >= leadSteady {
+			from = i
+			break
+		}
+	}
+	if from < 0 || w.pts[from].consumed == 0 {
+		return false
+	}
+	a := w.pts[from]
+	real := w.rate * now.Sub(a.t).Seconds()
+	got := float64(consumed - a.consumed)
+	return got >= 0.5*real && got <= 1.5*real+leadSlack
 }
 
 // CaptureOptions choose what [OpenCapture] captures.
@@ -146,6 +212,8 @@ type Stats struct {
 	Overruns       int64
 	Underruns      int64
 	DroppedSamples int64
+	// Lead is how long an adaptive lead lasted (see [AdaptiveLead]).
+	Lead time.Duration
 }
 
 // findDevice resolves name among devs: an index, an exact name, or a part of

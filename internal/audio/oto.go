@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"sync"
 	"time"
@@ -73,15 +74,37 @@ func playOto(ctx context.Context, samples []float32, rateHz int, opts PlayOption
 	// (half of it): when the player has handed all of it over, the sound
 	// has been played.
 	pad := int(2 * otoBuffer.Seconds() * float64(rateHz))
-	raw := make([]byte, 4*(len(samples)+pad))
-	for i, x := range samples {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+	lead := 0
+	if opts.Lead > 0 {
+		lead = int(opts.Lead.Seconds() * float64(rateHz))
 	}
-	p := octx.NewPlayer(bytes.NewReader(raw))
+	raw := make([]byte, 4*(lead+len(samples)+pad))
+	for i, x := range samples {
+		binary.LittleEndian.PutUint32(raw[4*(lead+i):], math.Float32bits(x))
+	}
+	src := &leadReader{rest: bytes.NewReader(raw), leading: opts.Lead == AdaptiveLead, chunk: 4 * int(leadAhead.Seconds()*float64(rateHz))}
+	p := octx.NewPlayer(src)
 	defer p.Close()
 	p.Play()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
+	w := leadWatch{rate: float64(rateHz)}
+	for src.lead() {
+		// The player holds what it has read and not yet handed on.
+		if w.done(time.Now(), (src.served()-int64(p.BufferedSize()))/4) {
+			src.stop()
+			if opts.Stats != nil {
+				opts.Stats.Lead += time.Since(w.start)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			p.Pause()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 	for p.IsPlaying() {
 		select {
 		case <-ctx.Done():
@@ -97,4 +120,45 @@ func playOto(ctx context.Context, samples []float32, rateHz int, opts PlayOption
 		return fmt.Errorf("audio: oto: %w", err)
 	}
 	return octx.Err()
+}
+
+// leadReader feeds an oto player silence while leading (see
+// [AdaptiveLead]), at most leadAhead of it at a time, then rest.
+type leadReader struct {
+	mu      sync.Mutex
+	leading bool
+	n       int64 // bytes of silence served
+	chunk   int   // most bytes of silence served at once
+	rest    io.Reader
+}
+
+func (r *leadReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.leading {
+		return r.rest.Read(p)
+	}
+	// Four bytes a sample: whole samples only.
+	n := min(len(p), r.chunk) &^ 3
+	clear(p[:n])
+	r.n += int64(n)
+	return n, nil
+}
+
+func (r *leadReader) lead() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.leading
+}
+
+func (r *leadReader) served() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+func (r *leadReader) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.leading = false
 }

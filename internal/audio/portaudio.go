@@ -128,6 +128,9 @@ func Play(ctx context.Context, samples []float32, rateHz int, opts PlayOptions) 
 const (
 	outputLatency = 1 * time.Second
 	inputLatency  = 100 * time.Millisecond
+	// With an adaptive lead the sound waits behind a buffer full of
+	// silence, so the buffer is kept to this.
+	adaptiveOutputLatency = 250 * time.Millisecond
 )
 
 // playFrames is the size of one blocking write, in samples.
@@ -144,7 +147,13 @@ func playPortAudio(ctx context.Context, samples []float32, rateHz int, opts Play
 	}
 	buf := make([]float32, playFrames)
 	latency := opts.Latency
-	if latency <= 0 {
+	switch {
+	case latency > 0:
+	case opts.Lead == AdaptiveLead:
+		// The sound waits behind a full buffer of the lead's silence:
+		// keep it short.
+		latency = max(dev.DefaultLowOutputLatency, adaptiveOutputLatency)
+	default:
 		latency = max(dev.DefaultHighOutputLatency, outputLatency)
 	}
 	params := portaudio.StreamParameters{
@@ -179,8 +188,22 @@ func playPortAudio(ctx context.Context, samples []float32, rateHz int, opts Play
 	if err != nil {
 		return fmt.Errorf("audio: playing on %s: %w", dev.Name, err)
 	}
-	pad := 2 * playFrames
 	written := 0
+	switch {
+	case opts.Lead == AdaptiveLead:
+		n, err := leadPortAudio(ctx, stream, buf, empty, rateHz, opts.Stats)
+		written += n
+		if err != nil {
+			stream.Abort()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("audio: playing on %s: %w", dev.Name, err)
+		}
+	case opts.Lead > 0:
+		samples = append(make([]float32, int(opts.Lead.Seconds()*float64(rateHz))), samples...)
+	}
+	pad := 2 * playFrames
 	for len(samples) > 0 || pad > 0 {
 		if err := ctx.Err(); err != nil {
 			stream.Abort()
@@ -305,3 +328,37 @@ func OpenCapture(opts CaptureOptions) (*Capture, error) {
 // stallAfter is how long a capture may go without samples before Read
 // reports the device as stalled.
 const stallAfter = 5 * time.Second
+
+// leadPortAudio writes silence, keeping the buffer full (ALSA starts the
+// device only once it is), until the stream takes it in real time (see
+// [AdaptiveLead]), and returns how much it wrote. empty is the free space
+// of the empty buffer.
+func leadPortAudio(ctx context.Context, stream *portaudio.Stream, buf []float32, empty, rateHz int, stats *Stats) (int, error) {
+	w := leadWatch{rate: float64(rateHz)}
+	written := 0
+	clear(buf)
+	for {
+		if err := ctx.Err(); err != nil {
+			return written, err
+		}
+		avail, err := stream.AvailableToWrite()
+		if err != nil {
+			return written, err
+		}
+		buffered := empty - avail
+		if w.done(time.Now(), int64(written-buffered)) {
+			if stats != nil {
+				stats.Lead += time.Since(w.start)
+			}
+			return written, nil
+		}
+		if avail >= len(buf) {
+			if err := stream.Write(); err != nil && !errors.Is(err, portaudio.OutputUnderflowed) {
+				return written, err
+			}
+			written += len(buf)
+			continue
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}

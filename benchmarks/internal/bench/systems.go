@@ -193,6 +193,45 @@ func Minimodem(baud int, version string) System {
 	}
 }
 
+// WarbleOnMinimodem is warble's Bell receiver hearing minimodem's own
+// transmissions at baud bits/s: the same noisy trials as [Minimodem]. Bell
+// has no check, so it is scored as minimodem is: the payload must appear
+// whole in what the receiver hands out, and every other byte counts as
+// extra.
+func WarbleOnMinimodem(p modem.Profile, baud int, version string) System {
+	s := Minimodem(baud, MinimodemVersion())
+	s.Name = fmt.Sprintf("warble %s ← minimodem %d", p.Name, baud)
+	s.Key = fmt.Sprintf("warble-rx-minimodem-%d", baud)
+	s.Family = "warble"
+	s.Version = s.Version + ", warble " + version
+	s.Decode = bellDecoder(p)
+	s.InProcess = true
+	return s
+}
+
+// bellDecoder returns a decoder listening for the Bell profile p alone,
+// handing out the bytes of every frame, one after the other.
+func bellDecoder(p modem.Profile) func(context.Context, [][]float32) ([]Heard, error) {
+	return func(_ context.Context, recs [][]float32) ([]Heard, error) {
+		rx, err := modem.NewReceiver(Rate, p)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Heard, len(recs))
+		var fr []modem.Frame
+		for i, y := range recs {
+			rx.Reset()
+			fr = rx.Receive(fr[:0], y)
+			fr = rx.Flush(fr)
+			out[i].Raw = []byte{}
+			for _, f := range fr {
+				out[i].Raw = append(out[i].Raw, f.Payload...)
+			}
+		}
+		return out, nil
+	}
+}
+
 // All returns every system that can run here, and a note for each one
 // that cannot.
 func All(root string) ([]System, []string) {
@@ -217,6 +256,9 @@ func All(root string) ([]System, []string) {
 	} else {
 		v := MinimodemVersion()
 		out = append(out, Minimodem(300, v), Minimodem(1200, v))
+		for _, p := range modem.BellProfiles() {
+			out = append(out, WarbleOnMinimodem(p, int(p.Bell.Baud), version))
+		}
 	}
 	return out, notes
 }
