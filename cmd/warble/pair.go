@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"warble/internal/audio"
@@ -303,6 +304,7 @@ func cmdPairHost(args []string, stdout, stderr io.Writer) error {
 		}
 		if kind == pairing.ChallengeAudio {
 			ev.emit("code", map[string]any{"code": code.String(), "oob": "audio"}, "chirping the code "+code.String()+" (waiting for the joiner)")
+			stopChirp() // a code dropped for a new one falls silent
 			var cctx context.Context
 			cctx, stopChirp = context.WithCancel(ctx)
 			go func() {
@@ -362,42 +364,78 @@ func makeCode(kind string) (pairing.Code, error) {
 	return pairing.NewAudioCode()
 }
 
+// earlyJoinNanos is how soon after a code is shown a join is too early to
+// come from someone who read it: no person types, and no microphone or
+// camera takes in, a code that fast. Tests that join at machine speed set
+// it lower.
+var earlyJoinNanos atomic.Int64
+
+func init() { earlyJoinNanos.Store(int64(time.Second)) }
+
+// maxEarlyJoins is how many codes in a row the host gives up to joiners
+// that came too early before it stops.
+const maxEarlyJoins = 5
+
 // relay runs the host's side through a relay: the code's nameplate is the
-// rendezvous.
+// rendezvous. Only the host opens a nameplate, so nobody waits there
+// before it; a joiner that arrives before the code could have been read
+// has guessed or probed the nameplate, and the host drops that code
+// (the relay retires it) and shows a new one.
 func (h *hoster) relay(ctx context.Context, pf pairFlags, oob string) (*pairing.Result, net.Conn, error) {
 	kind := oob
-	var code pairing.Code
-	var c *relay.Conn
-	// A nameplate someone else holds is no failure of this pairing: make
-	// another code.
-	for range 5 {
-		var err error
-		if code, err = makeCode(kind); err != nil {
+	for early := 0; ; early++ {
+		code, c, err := h.openNameplate(ctx, pf, kind)
+		if err != nil {
 			return nil, nil, err
 		}
-		c, err = relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleHost)
+		if err := h.show(code, kind); err != nil {
+			c.Fail("pairing failed")
+			c.Close()
+			return nil, nil, err
+		}
+		shown := time.Now()
+		if err := c.Wait(ctx); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		if time.Since(shown) < time.Duration(earlyJoinNanos.Load()) {
+			c.Fail("joined before the code could have been read")
+			c.Close()
+			h.ev.emit("early-join", map[string]any{"nameplate": code.Nameplate()},
+				"warble: someone joined nameplate "+code.Nameplate()+" before the code could have been read; that code is dropped")
+			if early+1 >= maxEarlyJoins {
+				return nil, nil, fmt.Errorf("%d codes in a row were joined before they could have been read: someone is probing the relay", maxEarlyJoins)
+			}
+			continue
+		}
+		res, err := pairing.Host(ctx, c, code, h.self, h.info)
+		if err != nil {
+			c.Fail(failReason(err))
+			c.Close()
+			return nil, nil, err
+		}
+		return res, c, nil
+	}
+}
+
+// openNameplate makes a code for kind and opens its nameplate at the relay.
+// A nameplate someone else holds is no failure of this pairing: it makes
+// another code.
+func (h *hoster) openNameplate(ctx context.Context, pf pairFlags, kind string) (pairing.Code, *relay.Conn, error) {
+	for range 5 {
+		code, err := makeCode(kind)
+		if err != nil {
+			return pairing.Code{}, nil, err
+		}
+		c, err := relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleHost)
 		if err == nil {
-			break
+			return code, c, nil
 		}
 		if !errors.Is(err, relay.ErrTaken) && !errors.Is(err, relay.ErrRetired) {
-			return nil, nil, err
+			return pairing.Code{}, nil, err
 		}
 	}
-	if c == nil {
-		return nil, nil, errors.New("the relay has no free nameplate; try again")
-	}
-	if err := h.show(code, kind); err != nil {
-		c.Fail("pairing failed")
-		c.Close()
-		return nil, nil, err
-	}
-	res, err := pairing.Host(ctx, c, code, h.self, h.info)
-	if err != nil {
-		c.Fail(failReason(err))
-		c.Close()
-		return nil, nil, err
-	}
-	return res, c, nil
+	return pairing.Code{}, nil, errors.New("the relay has no free nameplate; try again")
 }
 
 func failReason(err error) string {
@@ -579,8 +617,11 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 				conn = c
 			}
 		}
-		if errors.Is(err, relay.ErrRetired) {
+		switch {
+		case errors.Is(err, relay.ErrRetired):
 			err = fmt.Errorf("%w: the code was already used (each code pairs once, and a failed attempt retires it)", err)
+		case errors.Is(err, relay.ErrNoSuchPairing):
+			err = fmt.Errorf("%w: check the code, and that the host is still running and shows it", err)
 		}
 	}
 	if conn != nil {
