@@ -37,6 +37,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/mdns"
@@ -194,11 +195,12 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// cleanName makes s printable and at most maxNameLen bytes.
+// cleanName makes s printable (no control characters, so no terminal
+// escapes, and no bidirectional overrides) and at most maxNameLen bytes.
 func cleanName(s string) string {
 	var b strings.Builder
 	for _, c := range s {
-		if c < 0x20 || c == 0x7f || c == utf8.RuneError {
+		if !unicode.IsPrint(c) || c == utf8.RuneError {
 			c = '?'
 		}
 		if b.Len()+utf8.RuneLen(c) > maxNameLen {
