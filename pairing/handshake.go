@@ -233,8 +233,17 @@ func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info
 // saw a different offer or made a different choice than n records, both
 // sides fail (with an error matching [ErrNegotiation] or [ErrWrongCode])
 // and neither returns a Result.
+//
+// A code for a challenge nobody types must carry the host's view of the
+// negotiation ([Code.WithNegotiation]); when that view differs from n,
+// JoinNegotiated tells the host and fails with [ErrNegotiation] before the
+// handshake starts, so the code is not spent on an attacker.
 func JoinNegotiated(ctx context.Context, rw io.ReadWriter, n Negotiation, code Code, self *Identity, info Info) (*Result, error) {
 	if err := n.check(); err != nil {
+		return nil, err
+	}
+	if err := n.checkCarried(code); err != nil {
+		writeFrame(rw, msgAbort, marshalAbort(AbortNegotiation, ""))
 		return nil, err
 	}
 	return joinCtx(ctx, rw, n.binding(), code, self, info)

@@ -33,7 +33,7 @@ const pairUsage = `usage: warble pair host [-state DIR] [-via lan|ws://HOST:PORT
            [-audio] [-qr out.png] [-flash-levels FILE] [-flash-html out.html] [-flash-mode safe|full]
            [-name NAME] [-timeout 2m] [-json]
        warble pair join [-state DIR] [-via lan|ws://HOST:PORT] [-code CODE | -audio | -qr in.png | -flash trace.csv]
-           [-name NAME] [-timeout 2m] [-json]
+           [-typed] [-name NAME] [-timeout 2m] [-json]
 The host makes a code and shows it (or chirps it with -audio, writes the
 pairing URI warble:pair?code=…&via=… as a QR code with -qr, or writes it
 to be flashed with -flash-levels or -flash-html); the joiner types it (or
@@ -42,7 +42,10 @@ flashing). Both then prove they hold the same code (CPace), exchange
 identities, and remember each other in the state directory.
 On the LAN a joiner with no code lets a host started with -oob auto choose
 the challenge; a joiner whose -qr or -flash file does not exist yet asks for
-that challenge and waits for the file.
+that challenge and waits for the file. A joiner that can hear a chirped code
+offers only that, and a typed code too only with -typed. Both sides show the
+challenge chosen; a 128-bit code carries the host's choice, so a
+negotiation changed on the network fails as such.
 Exit status: 0 paired, 1 failed (wrong code, timeout, peer gone, nothing in
 the image or trace), 2 usage or an unreadable image or trace.`
 
@@ -481,6 +484,9 @@ func finishPair(ctx context.Context, ev events, store *pairing.Store, self *pair
 			ev.emit("failed", map[string]any{"reason": context.Cause(ctx).Error()}, "")
 		}
 		return deviceErr(context.Cause(ctx), false)
+	case errors.Is(err, pairing.ErrNegotiation):
+		reason = "the two sides saw different challenge negotiations: someone on the network changed the offer or the choice"
+		hints = []string{"nothing was paired; pair again, and check that both sides show the same challenge"}
 	case errors.Is(err, pairing.ErrWrongCode):
 		reason = "wrong code: the two sides do not hold the same code"
 		hints = []string{"the code is used up; start the host again for a new code, and type it exactly"}
@@ -500,6 +506,7 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	var pf pairFlags
 	pf.add(fs)
 	codeArg := fs.String("code", "", "the code the host shows")
+	typed := fs.Bool("typed", false, "on the LAN with no code, also offer to type a code when this device can take a stronger challenge (sound, QR, flash); a typed code has 24 bits")
 	var later lateInvite
 	qrIn := fs.String("qr", "", "read the pairing URI (code, and LAN or relay) from the QR code in this image (PNG, JPEG or GIF)")
 	flashIn := fs.String("flash", "", "read the flashed code from this light sensor trace (CSV t,value lines, as 'warble flash-decode' reads)")
@@ -604,7 +611,7 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	var res *pairing.Result
 	var conn net.Conn
 	if pf.via == "lan" {
-		res, conn, err = lanJoin(ctx, pf, code, later, self, info, stdin, stderr, ev)
+		res, conn, err = lanJoin(ctx, pf, code, later, *typed, self, info, stdin, stderr, ev)
 	} else {
 		var c *relay.Conn
 		c, err = relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleJoin)
@@ -780,9 +787,17 @@ func (h *hoster) lan(ctx context.Context, pf pairFlags, oob string) (*pairing.Re
 			return nil, err
 		}
 		kind = n.Chosen
-		h.ev.emit("challenge", map[string]any{"oob": kind}, "the joiner takes the challenge: "+kind)
+		h.ev.emit("challenge", map[string]any{"oob": kind, "offered": n.Offered}, "the joiner takes the challenge: "+kind+" (it offered "+strings.Join(n.Offered, ", ")+")")
 		if code, err = makeCode(kind); err != nil {
 			return nil, err
+		}
+		// A code nobody types carries the negotiation as this host saw
+		// it, so the joiner can tell a changed negotiation from a wrong
+		// code.
+		if kind != pairing.ChallengeCode {
+			if code, err = code.WithNegotiation(n); err != nil {
+				return nil, err
+			}
 		}
 		if err := h.show(code, kind); err != nil {
 			return nil, err
@@ -798,6 +813,26 @@ func (h *hoster) lan(ctx context.Context, pf pairFlags, oob string) (*pairing.Re
 		return nil, nil, fmt.Errorf("pinned TLS after pairing: %w", err)
 	}
 	return res, tc, nil
+}
+
+// joinerOffer is what a joiner offers in the challenge negotiation: the
+// challenge its -qr or -flash file names, else audio when it has a
+// microphone, else a typed code. A typed code (24 bits) joins a stronger
+// challenge only when the user asks (-typed): offered as a fallback, it is
+// what a man in the middle who strips the stronger one would get the host
+// to choose.
+func joinerOffer(later string, mic, typed bool) []string {
+	var take []string
+	switch {
+	case later != "":
+		take = []string{later}
+	case mic:
+		take = []string{pairing.ChallengeAudio}
+	}
+	if len(take) == 0 || typed {
+		take = append(take, pairing.ChallengeCode)
+	}
+	return take
 }
 
 // microphone reports whether this warble can listen for a chirped code.
@@ -817,7 +852,7 @@ func microphone() bool {
 // lanJoin finds the host on the LAN — the one advertising the code's
 // discriminator, or with no code one that negotiates — pairs, and hands
 // the connection over to TLS 1.3 pinned to the host's key.
-func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInvite, self *pairing.Identity, info pairing.Info, stdin io.Reader, stderr io.Writer, ev events) (*pairing.Result, net.Conn, error) {
+func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInvite, typed bool, self *pairing.Identity, info pairing.Info, stdin io.Reader, stderr io.Writer, ev events) (*pairing.Result, net.Conn, error) {
 	ifaces, err := lan.Interfaces(pf.iface)
 	if err != nil {
 		return nil, nil, usageErr("%v", err)
@@ -835,14 +870,12 @@ func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInv
 		if !code.IsZero() {
 			return pairing.Join(ctx, conn, code, self, info)
 		}
-		canTake := []string{pairing.ChallengeCode}
-		switch {
-		case later.kind != "":
-			canTake = []string{later.kind}
-		case microphone():
-			canTake = append([]string{pairing.ChallengeAudio}, canTake...)
-		}
+		canTake := joinerOffer(later.kind, microphone(), typed)
 		n, err := pairing.Offer(ctx, conn, canTake)
+		if errors.Is(err, pairing.ErrNoChallenge) && !slices.Contains(canTake, pairing.ChallengeCode) {
+			return nil, &exitError{code: 1, msg: strings.TrimPrefix(err.Error(), "pairing: "),
+				hints: []string{"this device offered only " + strings.Join(canTake, ", ") + "; to take a typed code instead (24 bits, weaker), join with -typed"}}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -66,3 +66,24 @@ func TestPairJoinNoSuchPairing(t *testing.T) {
 		t.Fatalf("stderr %q does not say no such pairing", r.stderr)
 	}
 }
+
+// A joiner that can take a strong challenge does not offer the typed code
+// unless asked, so stripping the strong one leaves nothing to downgrade to.
+func TestJoinerOffer(t *testing.T) {
+	for _, c := range []struct {
+		later      string
+		mic, typed bool
+		want       string
+	}{
+		{"", false, false, "code"},
+		{"", true, false, "audio"},
+		{"", true, true, "audio code"},
+		{"qr", true, false, "qr"},
+		{"flash", false, false, "flash"},
+		{"flash", false, true, "flash code"},
+	} {
+		if got := strings.Join(joinerOffer(c.later, c.mic, c.typed), " "); got != c.want {
+			t.Errorf("joinerOffer(%q, mic %v, typed %v) = %q, want %q", c.later, c.mic, c.typed, got, c.want)
+		}
+	}
+}
