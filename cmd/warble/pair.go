@@ -494,6 +494,13 @@ func finishPair(ctx context.Context, ev events, store *pairing.Store, self *pair
 		reason = fmt.Sprintf("%v before the pairing completed", context.Cause(ctx))
 		hints = []string{"start both sides within -timeout, on the same network or with the same -via relay"}
 	}
+	var th *triedHost
+	if errors.As(err, &th) {
+		if !strings.Contains(reason, th.addr) {
+			reason = fmt.Sprintf("%s (host %q at %s)", reason, th.name, th.addr)
+		}
+		hints = append(hints, "warble tried only that host; if it is not the device you meant, someone on this network answered in its place: check the name and address on the host's screen")
+	}
 	reason = strings.TrimPrefix(reason, "pairing: ")
 	if ev.asJSON {
 		ev.emit("failed", map[string]any{"reason": reason}, "")
@@ -740,80 +747,126 @@ func hearCode(ctx context.Context, device string) (pairing.Code, error) {
 	}
 }
 
+// Attempts on the LAN: how many joiners may try one code before the host
+// retires it and shows a new one, and how long a joiner that has the code
+// may take over the handshake before the next one gets its turn.
+const (
+	lanAttempts       = 3
+	lanAttemptTimeout = 30 * time.Second
+)
+
 // lan runs the host's side on the LAN: it listens on TCP, advertises with
-// mDNS (the code's discriminator, or that it negotiates), pairs with the
-// first joiner and turns away the rest, and then hands the connection
-// over to TLS 1.3 pinned to the peer's key.
+// mDNS (the code's discriminator, or that it negotiates), and pairs with
+// the first joiner that completes the handshake — someone else who
+// connects first and fails does not end the wait. After lanAttempts
+// failures it retires the code and shows a new one. Then it hands the
+// connection over to TLS 1.3 pinned to the peer's key.
 func (h *hoster) lan(ctx context.Context, pf pairFlags, oob string) (*pairing.Result, net.Conn, error) {
 	ifaces, err := lan.Interfaces(pf.iface)
 	if err != nil {
 		return nil, nil, usageErr("%v", err)
 	}
+	for {
+		res, conn, err := h.lanRound(ctx, ifaces, oob)
+		if errors.Is(err, pairing.ErrAttemptsUsed) && ctx.Err() == nil {
+			h.ev.emit("retired", map[string]any{"attempts": lanAttempts},
+				fmt.Sprintf("warble: %d attempts failed; that code is retired", lanAttempts))
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		tc, _, err := lan.Server(ctx, conn, h.self, lan.PinKey(res.PeerKey))
+		if err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("pinned TLS after pairing: %w", err)
+		}
+		return res, tc, nil
+	}
+}
+
+// lanRound advertises one code (or the negotiation) and serves joiners
+// until one pairs or lanAttempts have failed.
+func (h *hoster) lanRound(ctx context.Context, ifaces []net.Interface, oob string) (*pairing.Result, net.Conn, error) {
 	ln, err := lan.Listen()
 	if err != nil {
 		return nil, nil, err
 	}
+	defer ln.Close()
 	adv := lan.Advert{Port: lan.Port(ln), Name: h.info.Name}
 	var code pairing.Code
-	kind := oob
 	if oob == "auto" {
 		adv.Negotiate = true
 	} else {
-		if code, err = makeCode(kind); err != nil {
-			ln.Close()
+		if code, err = makeCode(oob); err != nil {
 			return nil, nil, err
 		}
 		adv.Discriminator = lan.Discriminator(code.Nameplate())
 	}
 	ad, err := lan.Advertise(adv, ifaces)
 	if err != nil {
-		ln.Close()
 		return nil, nil, err
 	}
 	defer ad.Close()
 	if oob == "auto" {
 		h.ev.emit("waiting", map[string]any{"oob": "auto", "challenges": h.canGive},
 			"waiting for a joiner on the LAN to say which challenge it can take ("+strings.Join(h.canGive, ", ")+")")
-	} else if err := h.show(code, kind); err != nil {
-		ln.Close()
+	} else if err := h.show(code, oob); err != nil {
 		return nil, nil, err
 	}
-	res, conn, err := pairing.Serve(ctx, ln, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
-		if oob != "auto" {
-			return pairing.Host(ctx, c, code, h.self, h.info)
+	return pairing.Serve(ctx, ln, lanAttempts, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
+		res, err := h.lanAttempt(ctx, c, oob, code)
+		if err != nil && ctx.Err() == nil {
+			h.ev.emit("attempt-failed", map[string]any{"from": c.RemoteAddr().String(), "reason": strings.TrimPrefix(err.Error(), "pairing: ")},
+				fmt.Sprintf("warble: a pairing attempt from %s failed: %s; still waiting", c.RemoteAddr(), strings.TrimPrefix(err.Error(), "pairing: ")))
 		}
-		n, err := pairing.Choose(ctx, c, h.canGive)
-		if err != nil {
-			return nil, err
-		}
-		kind = n.Chosen
-		h.ev.emit("challenge", map[string]any{"oob": kind, "offered": n.Offered}, "the joiner takes the challenge: "+kind+" (it offered "+strings.Join(n.Offered, ", ")+")")
-		if code, err = makeCode(kind); err != nil {
-			return nil, err
-		}
-		// A code nobody types carries the negotiation as this host saw
-		// it, so the joiner can tell a changed negotiation from a wrong
-		// code.
-		if kind != pairing.ChallengeCode {
-			if code, err = code.WithNegotiation(n); err != nil {
-				return nil, err
-			}
-		}
-		if err := h.show(code, kind); err != nil {
-			return nil, err
-		}
-		return pairing.HostNegotiated(ctx, c, n, code, h.self, h.info)
+		return res, err
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	tc, _, err := lan.Server(ctx, conn, h.self, lan.PinKey(res.PeerKey))
-	if err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("pinned TLS after pairing: %w", err)
-	}
-	return res, tc, nil
 }
+
+// lanAttempt runs one joiner's attempt: the handshake with the code shown,
+// or the negotiation and then a code for the challenge chosen.
+func (h *hoster) lanAttempt(ctx context.Context, c net.Conn, oob string, code pairing.Code) (*pairing.Result, error) {
+	if oob != "auto" {
+		// The joiner already has the code: the handshake is quick, and a
+		// joiner that stalls does not hold up the next for long.
+		actx, cancel := context.WithTimeout(ctx, lanAttemptTimeout)
+		defer cancel()
+		return pairing.Host(actx, c, code, h.self, h.info)
+	}
+	n, err := pairing.Choose(ctx, c, h.canGive)
+	if err != nil {
+		return nil, err
+	}
+	kind := n.Chosen
+	h.ev.emit("challenge", map[string]any{"oob": kind, "offered": n.Offered}, "the joiner takes the challenge: "+kind+" (it offered "+strings.Join(n.Offered, ", ")+")")
+	if code, err = makeCode(kind); err != nil {
+		return nil, err
+	}
+	// A code nobody types carries the negotiation as this host saw it, so
+	// the joiner can tell a changed negotiation from a wrong code.
+	if kind != pairing.ChallengeCode {
+		if code, err = code.WithNegotiation(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.show(code, kind); err != nil {
+		return nil, err
+	}
+	return pairing.HostNegotiated(ctx, c, n, code, h.self, h.info)
+}
+
+// triedHost is a LAN pairing that failed against the host it names.
+type triedHost struct {
+	name, addr string
+	err        error
+}
+
+func (t *triedHost) Error() string {
+	return fmt.Sprintf("pairing with %q at %s: %v", t.name, t.addr, strings.TrimPrefix(t.err.Error(), "pairing: "))
+}
+
+func (t *triedHost) Unwrap() error { return t.err }
 
 // joinerOffer is what a joiner offers in the challenge negotiation: the
 // challenge its -qr or -flash file names, else audio when it has a
@@ -865,7 +918,8 @@ func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInv
 	if err != nil {
 		return nil, nil, err
 	}
-	ev.emit("found", map[string]any{"host": e.Name, "instance": e.Instance}, fmt.Sprintf("found %q on the LAN", e.Name))
+	addr := conn.RemoteAddr().String()
+	ev.emit("found", map[string]any{"host": e.Name, "instance": e.Instance, "addr": addr}, fmt.Sprintf("found %q at %s on the LAN", e.Name, addr))
 	res, err := func() (*pairing.Result, error) {
 		if !code.IsZero() {
 			return pairing.Join(ctx, conn, code, self, info)
@@ -908,7 +962,9 @@ func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInv
 	}()
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		// Anyone on the network can advertise a host; say which one was
+		// tried, and try no other: each try is a guess at the code.
+		return nil, nil, &triedHost{name: e.Name, addr: addr, err: err}
 	}
 	tc, _, err := lan.Client(ctx, conn, self, lan.PinKey(res.PeerKey))
 	if err != nil {

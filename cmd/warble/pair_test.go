@@ -434,20 +434,78 @@ func TestPairOverLAN(t *testing.T) {
 		t.Fatalf("qr host exit %d: %s", hr.code, hr.stderr)
 	}
 
-	// A mistyped code never pairs, and both sides say so.
-	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-timeout", "20s", "-json")
+	// A mistyped code never pairs, and both sides say so; the joiner
+	// names the host it tried. The host keeps waiting, and the right code
+	// still pairs.
+	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-name", "tv", "-timeout", "20s", "-json")
 	code = host.next(t, "code")["code"].(string)
 	wrong := code[:len(code)-1] + string(rune('a'+(code[len(code)-1]-'a'+1)%26))
 	d := filepath.Join(t.TempDir(), "d")
 	join = start(t, nil, "pair", "join", "-state", d, "-iface", "lo", "-code", wrong, "-timeout", "20s", "-json")
 	join.next(t, "found")
-	host.next(t, "failed")
+	if f := host.next(t, "attempt-failed"); !strings.Contains(f["reason"].(string), "wrong code") {
+		t.Fatalf("host's attempt-failed event: %v", f)
+	}
 	join.next(t, "failed")
-	if hr, jr := host.wait(t), join.wait(t); hr.code != 1 || jr.code != 1 || !strings.Contains(hr.stderr, "wrong code") || !strings.Contains(jr.stderr, "wrong code") {
-		t.Fatalf("wrong code: exit host %d (%s), join %d (%s)", hr.code, hr.stderr, jr.code, jr.stderr)
+	if jr := join.wait(t); jr.code != 1 || !strings.Contains(jr.stderr, "wrong code") || !strings.Contains(jr.stderr, `"tv" at 127.0.0.1:`) {
+		t.Fatalf("wrong code: join exit %d (%s)", jr.code, jr.stderr)
 	}
 	if len(peersOf(t, d)) != 0 || len(peersOf(t, a)) != 3 {
 		t.Fatalf("records after a wrong code: %d and %d", len(peersOf(t, d)), len(peersOf(t, a)))
+	}
+	join = start(t, nil, "pair", "join", "-state", d, "-iface", "lo", "-code", code, "-timeout", "20s", "-json")
+	host.next(t, "paired")
+	join.next(t, "found")
+	join.next(t, "paired")
+	if hr, jr := host.wait(t), join.wait(t); hr.code != 0 || jr.code != 0 {
+		t.Fatalf("right code after a wrong one: exit host %d (%s), join %d (%s)", hr.code, hr.stderr, jr.code, jr.stderr)
+	}
+	if len(peersOf(t, d)) != 1 || len(peersOf(t, a)) != 4 {
+		t.Fatalf("records after the right code: %d and %d", len(peersOf(t, d)), len(peersOf(t, a)))
+	}
+
+	// Someone else on the network advertises the code's discriminator
+	// (the nameplate is no secret) and answers the joiner: the joiner
+	// fails against it, says which host it tried, and tries no other.
+	evilLn, err := lan.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer evilLn.Close()
+	spoofed := pairing.Code{}
+	if spoofed, err = pairing.ParseCode("42-guitar-kitten-maple"); err != nil {
+		t.Fatal(err)
+	}
+	evilAd, err := lan.Advertise(lan.Advert{Port: lan.Port(evilLn), Name: "evil", Discriminator: lan.Discriminator(spoofed.Nameplate())}, ifaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer evilAd.Close()
+	tries := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { tries <- n }()
+		for {
+			c, err := evilLn.Accept()
+			if err != nil {
+				return
+			}
+			n++
+			guess, _ := pairing.ParseCode("42-otter-onion-orbit")
+			evil, _ := pairing.NewIdentity()
+			pairing.Host(ctx, c, guess, evil, pairing.Info{Name: "evil"})
+			c.Close()
+		}
+	}()
+	e := filepath.Join(t.TempDir(), "e")
+	r := warble(t, nil, "pair", "join", "-state", e, "-iface", "lo", "-code", spoofed.String(), "-timeout", "20s")
+	r.want(t, 1, "join answered by an impostor")
+	if !strings.Contains(r.stderr, `"evil" at 127.0.0.1:`) || !strings.Contains(r.stderr, "wrong code") {
+		t.Fatalf("the joiner does not name the host it tried: %s", r.stderr)
+	}
+	evilLn.Close()
+	if n := <-tries; n != 1 {
+		t.Fatalf("the impostor got %d attempts, want 1", n)
 	}
 
 	// Reconnection on the LAN: pinned TLS 1.3, no code.
