@@ -153,6 +153,9 @@ func stateErr(err error) error {
 	if errors.Is(err, pairing.ErrCorruptState) {
 		e.hints = []string{"warble never overwrites a damaged state file; move it aside (or restore it) and run again"}
 	}
+	if errors.Is(err, pairing.ErrInsecureState) {
+		e.hints = []string{"the identity key is secret: keep the state directory (0700) and identity file (0600) to yourself, and make a new identity (warble unpair, pair again) if others may have read it"}
+	}
 	return e
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,5 +86,46 @@ func TestJoinerOffer(t *testing.T) {
 		if got := strings.Join(joinerOffer(c.later, c.mic, c.typed), " "); got != c.want {
 			t.Errorf("joinerOffer(%q, mic %v, typed %v) = %q, want %q", c.later, c.mic, c.typed, got, c.want)
 		}
+	}
+}
+
+// The files the host writes carry the 128-bit secret: only their owner may
+// read them.
+func TestPairSecretFilesPrivate(t *testing.T) {
+	url := testRelay(t)
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	for _, c := range []struct {
+		args  []string
+		files []string
+	}{
+		{[]string{"-qr", filepath.Join(dir, "code.png")}, []string{"code.png"}},
+		{[]string{"-flash-levels", filepath.Join(dir, "code.levels"), "-flash-html", filepath.Join(dir, "code.html")}, []string{"code.levels", "code.html"}},
+	} {
+		args := append([]string{"pair", "host", "-state", a, "-via", url, "-timeout", "3s", "-json"}, c.args...)
+		host := start(t, nil, args...)
+		host.next(t, "code")
+		for _, f := range c.files {
+			st, err := os.Stat(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := st.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s has mode %04o, want 0600", f, perm)
+			}
+		}
+		host.wait(t)
+	}
+}
+
+// A state directory others can read is refused, with the fix.
+func TestPairRefusesOpenState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	warble(t, nil, "peers", "-state", dir).want(t, 0, "peers on a fresh state")
+	os.Chmod(dir, 0o755)
+	r := warble(t, nil, "peers", "-state", dir)
+	r.want(t, 2, "peers on an open state directory")
+	if !strings.Contains(r.stderr, "chmod 700") {
+		t.Fatalf("stderr does not give the fix: %s", r.stderr)
 	}
 }

@@ -246,7 +246,7 @@ func TestPairSecondJoinerThroughRelay(t *testing.T) {
 }
 
 func TestPairUsage(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state") // warble makes it private
 	for _, args := range [][]string{
 		{"pair"},
 		{"pair", "dance"},
@@ -273,7 +273,7 @@ func TestPairUsage(t *testing.T) {
 }
 
 func TestPeersAndUnpair(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state") // warble makes it private
 	r := warble(t, nil, "peers", "-state", dir)
 	r.want(t, 0, "peers")
 	if !strings.Contains(r.stdout, "no paired peers") || !strings.Contains(r.stdout, selfOf(t, dir)) {
@@ -302,7 +302,8 @@ func TestPeersAndUnpair(t *testing.T) {
 }
 
 func TestCorruptStateIsReported(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state")
+	os.Mkdir(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, pairing.IdentityFile), []byte("junk"), 0o600)
 	r := warble(t, nil, "peers", "-state", dir)
 	r.want(t, 2, "peers with a corrupt identity")
