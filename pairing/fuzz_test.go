@@ -166,7 +166,7 @@ func FuzzReconnect(f *testing.F) {
 func FuzzSecureConn(f *testing.F) {
 	key := bytes.Repeat([]byte{7}, 32)
 	var w bytes.Buffer
-	c, _ := SecureConn(struct {
+	c, _ := newSecureConn(struct {
 		io.Reader
 		io.Writer
 	}{nil, &w}, key, true)
@@ -174,7 +174,7 @@ func FuzzSecureConn(f *testing.F) {
 	c.Close()
 	f.Add(w.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, _ := SecureConn(readOnly(b), key, false)
+		r, _ := newSecureConn(readOnly(b), key, false)
 		got, err := io.ReadAll(r)
 		if err == nil && !bytes.HasPrefix(b, w.Bytes()) {
 			t.Fatalf("a forged stream read cleanly: %q", got)

@@ -22,12 +22,22 @@ type Result struct {
 	Peer        Info
 	PeerKey     ed25519.PublicKey
 	Fingerprint string // [Fingerprint] of PeerKey
-	// SessionKey is 32 bytes both sides derived from the handshake, for
-	// [SecureConn] on the same stream.
-	SessionKey []byte
-	// Initiator is true on the joiner's side, the side that speaks first
-	// with SessionKey in [SecureConn].
-	Initiator bool
+
+	session *session // the key both sides derived, and this side's role
+}
+
+// Secure wraps rw, the stream the handshake ran on, in an encrypted,
+// authenticated stream keyed by the handshake. Each direction's key comes
+// from the session key and the side's role in the handshake, so the two
+// ends never seal under the same key. A Result secures one stream only: a
+// second call fails, as two streams under one key would reuse nonces.
+// Read and Write may be used from two goroutines at once; Close sends a
+// close record (the peer reads io.EOF; a stream cut without one reads as
+// [ErrTruncated]) and closes rw if it is an [io.Closer], at once if a
+// Write is blocked. The stream also has CloseWrite() error, which sends
+// the close record only.
+func (r *Result) Secure(rw io.ReadWriter) (io.ReadWriteCloser, error) {
+	return r.session.secure(rw)
 }
 
 // Role labels, in the CPace associated data, the signatures and the
@@ -370,7 +380,7 @@ func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if err := writeFrame(rw, msgAck, seal(ks.joinerSeal, 2, ks.transcript, nil)); err != nil {
 		return nil, err
 	}
-	return &Result{Peer: hc.info, PeerKey: hc.pub, Fingerprint: Fingerprint(hc.pub), SessionKey: ks.session, Initiator: true}, nil
+	return &Result{Peer: hc.info, PeerKey: hc.pub, Fingerprint: Fingerprint(hc.pub), session: &session{key: ks.session, initiator: true}}, nil
 }
 
 func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
@@ -436,5 +446,5 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if _, err := open(msgAck, ks.joinerSeal, 2, ks.transcript, p); err != nil {
 		return nil, err
 	}
-	return &Result{Peer: jc.info, PeerKey: jc.pub, Fingerprint: Fingerprint(jc.pub), SessionKey: ks.session}, nil
+	return &Result{Peer: jc.info, PeerKey: jc.pub, Fingerprint: Fingerprint(jc.pub), session: &session{key: ks.session}}, nil
 }

@@ -70,7 +70,7 @@ func TestPairing(t *testing.T) {
 	if host.res.Fingerprint != testIdentity(t, 2).Fingerprint() || join.res.Fingerprint != testIdentity(t, 1).Fingerprint() {
 		t.Errorf("fingerprints: host saw %s, joiner saw %s", host.res.Fingerprint, join.res.Fingerprint)
 	}
-	if !bytes.Equal(host.res.SessionKey, join.res.SessionKey) || len(host.res.SessionKey) != 32 {
+	if !bytes.Equal(host.res.session.key, join.res.session.key) || len(host.res.session.key) != 32 {
 		t.Errorf("session keys differ or are not 32 bytes")
 	}
 	if host.res.Peer.Name != "phone" || host.res.Peer.Kind != "cli" || len(host.res.Peer.Transports) != 2 || host.res.Peer.Version != ProtocolVersion {
@@ -79,8 +79,8 @@ func TestPairing(t *testing.T) {
 	if join.res.Peer.Name != "host box" || join.res.Peer.Transports[0] != TransportLAN {
 		t.Errorf("joiner saw %+v", join.res.Peer)
 	}
-	if !join.res.Initiator || host.res.Initiator {
-		t.Errorf("initiator flags: host %v, joiner %v", host.res.Initiator, join.res.Initiator)
+	if !join.res.session.initiator || host.res.session.initiator {
+		t.Errorf("initiator flags: host %v, joiner %v", host.res.session.initiator, join.res.session.initiator)
 	}
 }
 

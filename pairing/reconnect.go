@@ -21,9 +21,14 @@ var ErrNotPaired = errors.New("pairing: the peer's identity is not a paired peer
 type Reconnected struct {
 	PeerKey     ed25519.PublicKey
 	Fingerprint string
-	// Key is 32 bytes for [SecureConn] on the same stream, with the same
-	// initiator flag as Reconnect was given.
-	Key []byte
+
+	session *session
+}
+
+// Secure wraps rw, the stream the exchange ran on, in an encrypted,
+// authenticated stream keyed by the exchange, as [Result.Secure] does.
+func (r *Reconnected) Secure(rw io.ReadWriter) (io.ReadWriteCloser, error) {
+	return r.session.secure(rw)
 }
 
 // Reconnect runs an authenticated key exchange between two devices that
@@ -162,7 +167,7 @@ func reconnectInitiator(rw io.ReadWriter, self *Identity, allowed func(ed25519.P
 	if err := writeFrame(rw, msgReconC, msg); err != nil {
 		return nil, err
 	}
-	return &Reconnected{PeerKey: idR, Fingerprint: Fingerprint(idR), Key: ks.key}, nil
+	return &Reconnected{PeerKey: idR, Fingerprint: Fingerprint(idR), session: &session{key: ks.key, initiator: true}}, nil
 }
 
 func reconnectResponder(rw io.ReadWriter, self *Identity, allowed func(ed25519.PublicKey) bool) (*Reconnected, error) {
@@ -217,7 +222,7 @@ func reconnectResponder(rw io.ReadWriter, self *Identity, allowed func(ed25519.P
 	if !hmac.Equal(tagI, ks.tagI) {
 		return nil, protoErr(msgReconC, "key confirmation fails")
 	}
-	return &Reconnected{PeerKey: idI, Fingerprint: Fingerprint(idI), Key: ks.key}, nil
+	return &Reconnected{PeerKey: idI, Fingerprint: Fingerprint(idI), session: &session{key: ks.key}}, nil
 }
 
 // RendezvousName is what two paired devices both derive to meet at a relay

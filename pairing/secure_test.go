@@ -41,11 +41,11 @@ func records(t *testing.T, b []byte) [][]byte {
 func TestSecureConnRoundTrip(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	a, b := net.Pipe()
-	ca, err := SecureConn(a, key, true)
+	ca, err := newSecureConn(a, key, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := SecureConn(b, key, false)
+	cb, err := newSecureConn(b, key, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestSecureConnRoundTrip(t *testing.T) {
 func TestSecureConnRejectsTampering(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	var w recorder
-	c, _ := SecureConn(&w, key, true)
+	c, _ := newSecureConn(&w, key, true)
 	c.Write([]byte("one"))
 	c.Write([]byte("two"))
 	c.Write([]byte("three"))
@@ -97,7 +97,7 @@ func TestSecureConnRejectsTampering(t *testing.T) {
 		t.Fatalf("%d records", len(recs))
 	}
 	read := func(stream []byte) (string, error) {
-		r, _ := SecureConn(readOnly(stream), key, false)
+		r, _ := newSecureConn(readOnly(stream), key, false)
 		b, err := io.ReadAll(r)
 		return string(b), err
 	}
@@ -129,10 +129,10 @@ func TestSecureConnRejectsTampering(t *testing.T) {
 		var err error
 		switch name {
 		case "wrong side":
-			r, _ := SecureConn(readOnly(w.Bytes()), key, true)
+			r, _ := newSecureConn(readOnly(w.Bytes()), key, true)
 			_, err = io.ReadAll(r)
 		case "wrong key":
-			r, _ := SecureConn(readOnly(w.Bytes()), bytes.Repeat([]byte{8}, 32), false)
+			r, _ := newSecureConn(readOnly(w.Bytes()), bytes.Repeat([]byte{8}, 32), false)
 			_, err = io.ReadAll(r)
 		default:
 			_, err = read(c.stream)
@@ -141,7 +141,7 @@ func TestSecureConnRejectsTampering(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, err, c.want)
 		}
 	}
-	if _, err := SecureConn(&w, key[:16], true); err == nil {
+	if _, err := newSecureConn(&w, key[:16], true); err == nil {
 		t.Error("a 16-byte key was accepted")
 	}
 }
@@ -159,7 +159,7 @@ func TestSecureConnAfterPairing(t *testing.T) {
 		if herr != nil {
 			return
 		}
-		s, _ := SecureConn(h, hr.SessionKey, hr.Initiator)
+		s, _ := hr.Secure(h)
 		io.Copy(s, io.LimitReader(s, 5))
 		s.Close()
 	}()
@@ -167,7 +167,7 @@ func TestSecureConnAfterPairing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := SecureConn(j, jr.SessionKey, jr.Initiator)
+	s, _ := jr.Secure(j)
 	s.Write([]byte("hello"))
 	got, err := io.ReadAll(s)
 	<-done
@@ -217,8 +217,8 @@ func TestReconnect(t *testing.T) {
 	if ea != nil || eb != nil {
 		t.Fatal(ea, eb)
 	}
-	if ra.Fingerprint != i2.Fingerprint() || rb.Fingerprint != i1.Fingerprint() || !bytes.Equal(ra.Key, rb.Key) {
-		t.Fatalf("reconnect: %s, %s, keys equal %v", ra.Fingerprint, rb.Fingerprint, bytes.Equal(ra.Key, rb.Key))
+	if ra.Fingerprint != i2.Fingerprint() || rb.Fingerprint != i1.Fingerprint() || !bytes.Equal(ra.session.key, rb.session.key) {
+		t.Fatalf("reconnect: %s, %s, keys equal %v", ra.Fingerprint, rb.Fingerprint, bytes.Equal(ra.session.key, rb.session.key))
 	}
 	if RendezvousName(i1.Fingerprint(), i2.Fingerprint()) != RendezvousName(i2.Fingerprint(), i1.Fingerprint()) {
 		t.Error("rendezvous name depends on the order")
@@ -326,8 +326,8 @@ func TestNegotiateThenPair(t *testing.T) {
 func TestSecureConnCloseWrite(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	a, b := net.Pipe()
-	ca, _ := SecureConn(a, key, true)
-	cb, _ := SecureConn(b, key, false)
+	ca, _ := newSecureConn(a, key, true)
+	cb, _ := newSecureConn(b, key, false)
 	go func() {
 		ca.Write([]byte("ping"))
 		ca.(interface{ CloseWrite() error }).CloseWrite()

@@ -171,7 +171,7 @@ func relayAccept(ctx context.Context, url string, self *pairing.Identity, peer p
 		c.Close()
 		return nil, err
 	}
-	return pairing.SecureConn(c, r.Key, false)
+	return r.Secure(c)
 }
 
 // lanAccept advertises this device's fingerprint on the LAN and waits for

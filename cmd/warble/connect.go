@@ -148,7 +148,7 @@ func relayConnect(ctx context.Context, url string, self *pairing.Identity, peer 
 		c.Close()
 		return nil, err
 	}
-	return pairing.SecureConn(c, r.Key, true)
+	return r.Secure(c)
 }
 
 func sessionFailed(ctx context.Context, ev events, err error) error {
