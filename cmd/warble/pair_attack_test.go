@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"warble/pairing"
 	"warble/pairing/relay"
 )
 
@@ -127,5 +130,81 @@ func TestPairRefusesOpenState(t *testing.T) {
 	r.want(t, 2, "peers on an open state directory")
 	if !strings.Contains(r.stderr, "chmod 700") {
 		t.Fatalf("stderr does not give the fix: %s", r.stderr)
+	}
+}
+
+// pairedStates makes two state directories that paired through the relay
+// at url, without running a pairing.
+func pairedStates(t *testing.T, url string) (a, b string, ia, ib *pairing.Identity) {
+	t.Helper()
+	a, b = filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	var err error
+	if ia, err = pairing.LoadOrCreateIdentity(a); err != nil {
+		t.Fatal(err)
+	}
+	if ib, err = pairing.LoadOrCreateIdentity(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		dir  string
+		peer *pairing.Identity
+		name string
+	}{{a, ib, "phone"}, {b, ia, "tv"}} {
+		st, err := pairing.OpenStore(s.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddPeer(pairing.Peer{Fingerprint: s.peer.Fingerprint(), PublicKey: s.peer.Public, Name: s.name, Via: "relay", Relay: url, PairedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, b, ia, ib
+}
+
+// Someone who knows the rendezvous name and fails the key exchange does not
+// stop accept: the paired peer still connects.
+func TestAcceptOutlastsFailedReconnection(t *testing.T) {
+	url := testRelay(t)
+	a, b, ia, ib := pairedStates(t, url)
+	type out struct {
+		code           int
+		stdout, stderr string
+	}
+	accepted := make(chan out, 1)
+	var errOut lockedBuffer
+	go func() {
+		var o bytes.Buffer
+		c := run([]string{"accept", "-state", a, "-timeout", "20s"}, strings.NewReader("from accept"), &o, &errOut)
+		accepted <- out{c, o.String(), errOut.String()}
+	}()
+	// A stranger takes the caller's place on the channel and fails the
+	// exchange, twice.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	name := pairing.RendezvousName(ia.Fingerprint(), ib.Fingerprint())
+	for range 2 {
+		var c *relay.Conn
+		var err error
+		for {
+			c, err = relay.Dial(ctx, url, name, relay.RoleConnect)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // accept not there yet
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranger, _ := pairing.NewIdentity()
+		if _, err := pairing.Reconnect(ctx, c, stranger, true, func(ed25519.PublicKey) bool { return true }); err == nil {
+			t.Fatal("a stranger reconnected")
+		}
+		c.Close()
+	}
+	var cout, cerr bytes.Buffer
+	ccode := run([]string{"connect", "-state", b, "-timeout", "20s", "tv"}, strings.NewReader("from connect"), &cout, &cerr)
+	ar := <-accepted
+	if ccode != 0 || ar.code != 0 || cout.String() != "from accept" || ar.stdout != "from connect" {
+		t.Fatalf("after the stranger: connect exit %d %q (%s), accept exit %d %q (%s)", ccode, cout.String(), cerr.String(), ar.code, ar.stdout, ar.stderr)
 	}
 }

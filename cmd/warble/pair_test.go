@@ -520,8 +520,20 @@ func TestPairOverLAN(t *testing.T) {
 		code := run([]string{"accept", "-state", a, "-iface", "lo", "-peer", fb, "-timeout", "20s"}, strings.NewReader("from accept"), &o, &e)
 		accepted <- out{code, o.String(), e.String()}
 	}()
+	// Two clients connect to accept and say nothing: the handshakes run
+	// side by side, so they hold up nobody.
+	stall, acceptor, err := lan.Find(ctx, ifaces, lan.ForPeer(fa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	stall2, err := lan.Dial(ctx, acceptor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall2.Close()
 	var cout, cerr bytes.Buffer
-	ccode := run([]string{"connect", "-state", b, "-iface", "lo", "-timeout", "20s", "tv"}, strings.NewReader("from connect"), &cout, &cerr)
+	ccode := run([]string{"connect", "-state", b, "-iface", "lo", "-timeout", "15s", "tv"}, strings.NewReader("from connect"), &cout, &cerr)
 	ar := <-accepted
 	if ccode != 0 || ar.code != 0 || cout.String() != "from accept" || ar.stdout != "from connect" {
 		t.Fatalf("connect exit %d %q (%s); accept exit %d %q (%s)", ccode, cout.String(), cerr.String(), ar.code, ar.stdout, ar.stderr)
