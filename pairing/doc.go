@@ -6,14 +6,17 @@
 // enters it ([ParseCode]). Both then run [Host] and [Join] over the same
 // [io.ReadWriter] — a pipe, TCP, or a relay:
 //
-//	joiner → host   cpace-a    version, sid, Ya, ADa
+//	host → joiner   hello      version, sid_host
+//	joiner → host   cpace-a    version, sid_joiner, Ya, ADa
 //	host → joiner   cpace-b    Yb, ADb, Tb, seal_host(capabilities)
 //	joiner → host   confirm-a  Ta, seal_joiner(capabilities)
 //	host → joiner   done       seal_host(∅)
 //	joiner → host   ack        seal_joiner(∅)
 //
 // This is CPace (draft-irtf-cfrg-cpace) on ristretto255 with SHA-512, the
-// code as its password, then key confirmation both ways (Ta, Tb: HMAC
+// code as its password, the session id sid_host || sid_joiner (both sides
+// contribute, as the draft recommends) and the protocol version bound into
+// the channel identifier and the transcript, then key confirmation both ways (Ta, Tb: HMAC
 // under the draft's mac_key), then the capability exchange sealed with
 // ChaCha20-Poly1305 under keys from ISK: each side's [Info] (name, kind,
 // protocol version, transports) and Ed25519 identity, signed over the
@@ -50,8 +53,9 @@
 // read ([ErrInsecureState]). [Result.Secure] frames an AEAD-protected
 // stream on the session (direction keys from the handshake roles, rekeyed
 // every [RekeyRecords] records), and [Reconnect] runs an authenticated key
-// exchange between two paired identities, for streams (such as a relay)
-// that carry no security of their own.
+// exchange between two paired identities (SIGMA-I: the identities travel
+// encrypted), for streams (such as a relay) that carry no security of
+// their own; [RendezvousName] changes every [RendezvousPeriod].
 //
 // Fingerprints are the lower-case hex SHA-256 of the Ed25519 public key
 // (64 characters); see [Fingerprint].

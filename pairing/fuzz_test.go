@@ -49,7 +49,7 @@ func TestUpdateSeeds(t *testing.T) {
 // there are none.
 func seeds(f *testing.F) [][]byte {
 	paths, err := filepath.Glob(filepath.Join("testdata", "handshake", "*.bin"))
-	if err != nil || len(paths) < 10 {
+	if err != nil || len(paths) < 13 {
 		f.Fatalf("testdata/handshake has %d seeds (%v); run go test -run TestUpdateSeeds -update", len(paths), err)
 	}
 	var out [][]byte
@@ -95,6 +95,12 @@ func FuzzMessages(f *testing.F) {
 			if err := parseAbort(p); err == nil {
 				t.Errorf("parseAbort returned nil")
 			}
+		case msgHello:
+			if m, err := parseHostHello(p); err == nil && !bytes.Equal(m.marshal(), p) {
+				t.Errorf("hello does not round-trip")
+			}
+		case msgReconB, msgReconC:
+			parseReconIdentity(typ, p)
 		}
 		// Every parser sees every payload too.
 		parseCPaceA(p)
@@ -103,6 +109,8 @@ func FuzzMessages(f *testing.F) {
 		parseOffer(p)
 		parseChallenge(p)
 		parseAbort(p)
+		parseHostHello(p)
+		parseReconIdentity(msgReconC, p)
 		if c, err := parseCapabilities(msgCPaceB, p); err == nil && !bytes.Equal(c.marshal(), p) {
 			t.Errorf("capabilities do not round-trip")
 		}

@@ -47,9 +47,16 @@ const (
 	roleJoiner = "joiner"
 )
 
-// cpaceCI is the channel identifier: the protocol and the code's nameplate.
-func cpaceCI(code Code) []byte {
-	return lvCat([]byte("warble pairing v1"), []byte(code.Nameplate()))
+// cpaceCI is the channel identifier: the protocol, its version, and the
+// code's nameplate.
+func cpaceCI(version byte, code Code) []byte {
+	return lvCat([]byte("warble pairing"), []byte{version}, []byte(code.Nameplate()))
+}
+
+// cpaceSID is the CPace session id both sides contributed to, as the draft
+// recommends: the host's nonce from its hello, then the joiner's.
+func cpaceSID(hostNonce, joinerNonce []byte) []byte {
+	return append(append(make([]byte, 0, 2*sidLen), hostNonce...), joinerNonce...)
 }
 
 // cpaceAD is a side's CPace associated data: its role, and after challenge
@@ -99,12 +106,12 @@ func deriveKeys(isk [64]byte, sid, ya, ada, yb, adb []byte) (*keys, error) {
 	mk.Write([]byte("CPaceMac"))
 	mk.Write(sid)
 	mk.Write(isk[:])
-	th := sha512.Sum512(lvCat([]byte("warble pairing v1 transcript"), sid, ya, ada, yb, adb))
+	th := sha512.Sum512(lvCat([]byte("warble pairing transcript"), []byte{ProtocolVersion}, sid, ya, ada, yb, adb))
 	k := &keys{macKey: mk.Sum(nil), transcript: th[:]}
 	for _, d := range []struct {
 		dst  *[]byte
 		info string
-	}{{&k.hostSeal, "warble pairing v1 seal host"}, {&k.joinerSeal, "warble pairing v1 seal joiner"}, {&k.session, "warble pairing v1 session"}} {
+	}{{&k.hostSeal, "warble pairing v2 seal host"}, {&k.joinerSeal, "warble pairing v2 seal joiner"}, {&k.session, "warble pairing v2 session"}} {
 		b, err := hkdf.Key(sha512.New, isk[:], sid, d.info, 32)
 		if err != nil {
 			return nil, fmt.Errorf("pairing: key schedule: %w", err)
@@ -143,7 +150,7 @@ func open(t msgType, key []byte, n byte, ad, sealed []byte) ([]byte, error) {
 // signed is what an identity signs: the role, the CPace transcript, and
 // the signer's Info.
 func signed(role string, transcript []byte, info []byte) []byte {
-	return lvCat([]byte("warble pairing v1 identity"), []byte(role), transcript, info)
+	return lvCat([]byte("warble pairing v2 identity"), []byte(role), transcript, info)
 }
 
 func makeCaps(self *Identity, info Info, role string, transcript []byte) []byte {
@@ -235,7 +242,7 @@ func randomScalar() (*ristretto255.Scalar, error) {
 // returns no Result: a caller that records only Results never records a
 // failed pairing. A wrong code gives an error matching [ErrWrongCode].
 func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
-	return joinCtx(ctx, rw, nil, code, self, info)
+	return joinCtx(ctx, rw, nil, nil, code, self, info)
 }
 
 // JoinNegotiated is [Join] after [Offer] on the same stream: the
@@ -252,20 +259,19 @@ func JoinNegotiated(ctx context.Context, rw io.ReadWriter, n Negotiation, code C
 	if err := n.check(); err != nil {
 		return nil, err
 	}
-	if err := n.checkCarried(code); err != nil {
-		writeFrame(rw, msgAbort, marshalAbort(AbortNegotiation, ""))
-		return nil, err
-	}
-	return joinCtx(ctx, rw, n.binding(), code, self, info)
+	return joinCtx(ctx, rw, n.binding(), n.checkCarried(code), code, self, info)
 }
 
-func joinCtx(ctx context.Context, rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
+// joinCtx runs the joiner's side; a non-nil refuse (a negotiation the
+// code contradicts) ends it after the host's hello, before anything of
+// the code is used, and tells the host why.
+func joinCtx(ctx context.Context, rw io.ReadWriter, bind []byte, refuse error, code Code, self *Identity, info Info) (*Result, error) {
 	if err := checkArgs(code, self, &info); err != nil {
 		return nil, err
 	}
 	stop := watch(ctx, rw)
 	defer stop()
-	res, err := join(rw, bind, code, self, info)
+	res, err := join(rw, bind, refuse, code, self, info)
 	if err != nil {
 		abortFor(rw, err)
 		return nil, ctxErr(ctx, err)
@@ -316,12 +322,24 @@ func checkArgs(code Code, self *Identity, info *Info) error {
 	return info.Check()
 }
 
-func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
-	sid := make([]byte, sidLen)
-	if _, err := rand.Read(sid); err != nil {
+func join(rw io.ReadWriter, bind []byte, refuse error, code Code, self *Identity, info Info) (*Result, error) {
+	p, err := expect(rw, msgHello)
+	if err != nil {
+		return nil, err
+	}
+	hello, err := parseHostHello(p)
+	if err != nil {
+		return nil, err
+	}
+	if refuse != nil {
+		return nil, refuse
+	}
+	mine := make([]byte, sidLen)
+	if _, err := rand.Read(mine); err != nil {
 		return nil, fmt.Errorf("pairing: %w", err)
 	}
-	ci := cpaceCI(code)
+	sid := cpaceSID(hello.nonce, mine)
+	ci := cpaceCI(ProtocolVersion, code)
 	g := cpaceGenerator(code.prs(), ci, sid)
 	y, err := randomScalar()
 	if err != nil {
@@ -329,12 +347,12 @@ func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	}
 	ya := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
 	ada := cpaceAD(roleJoiner, bind)
-	a := cpaceA{version: ProtocolVersion, sid: sid, ya: ya, ad: ada}
+	a := cpaceA{version: ProtocolVersion, sid: mine, ya: ya, ad: ada}
 	if err := writeFrame(rw, msgCPaceA, a.marshal()); err != nil {
 		return nil, err
 	}
 
-	p, err := expect(rw, msgCPaceB)
+	p, err = expect(rw, msgCPaceB)
 	if err != nil {
 		return nil, err
 	}
@@ -384,6 +402,13 @@ func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 }
 
 func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
+	nonce := make([]byte, sidLen)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("pairing: %w", err)
+	}
+	if err := writeFrame(rw, msgHello, hostHello{version: ProtocolVersion, nonce: nonce}.marshal()); err != nil {
+		return nil, err
+	}
 	p, err := expect(rw, msgCPaceA)
 	if err != nil {
 		return nil, err
@@ -395,8 +420,9 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if err := checkAD(msgCPaceA, a.ad, roleJoiner, bind); err != nil {
 		return nil, err
 	}
-	ci := cpaceCI(code)
-	g := cpaceGenerator(code.prs(), ci, a.sid)
+	sid := cpaceSID(nonce, a.sid)
+	ci := cpaceCI(ProtocolVersion, code)
+	g := cpaceGenerator(code.prs(), ci, sid)
 	y, err := randomScalar()
 	if err != nil {
 		return nil, err
@@ -407,8 +433,8 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	}
 	yb := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
 	adb := cpaceAD(roleHost, bind)
-	isk := cpaceISK(a.sid, k, a.ya, a.ad, yb, adb)
-	ks, err := deriveKeys(isk, a.sid, a.ya, a.ad, yb, adb)
+	isk := cpaceISK(sid, k, a.ya, a.ad, yb, adb)
+	ks, err := deriveKeys(isk, sid, a.ya, a.ad, yb, adb)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -230,15 +231,32 @@ func TestDroppedMidHandshake(t *testing.T) {
 }
 
 func TestReorderedAndReplayedMessages(t *testing.T) {
-	// An old run's messages, to replay into a new one.
-	var old []frame
+	// An old run's messages, to replay into a new one, by type.
 	m := newMITM(func(m *mitm, f frame) []frame { return []frame{f} })
 	if h, j := m.pair(t); h.err != nil || j.err != nil {
 		t.Fatal(h.err, j.err)
 	}
-	old = m.seen
+	byType := map[msgType]frame{}
+	for _, f := range m.seen {
+		byType[f.t] = f
+	}
+	old := []frame{byType[msgCPaceA], byType[msgCPaceB], byType[msgConfirmA], byType[msgDone], byType[msgAck]}
 
 	cases := map[string]func(m *mitm, f frame) []frame{
+		"old hello replayed": func(m *mitm, f frame) []frame {
+			if f.t == msgHello {
+				return []frame{byType[msgHello]}
+			}
+			return []frame{f}
+		},
+		"hello's session id rewritten": func(m *mitm, f frame) []frame {
+			if f.t == msgHello {
+				p := slices.Clone(f.p)
+				p[len(p)-1] ^= 1
+				f.p = p
+			}
+			return []frame{f}
+		},
 		"cpace-a twice": func(m *mitm, f frame) []frame {
 			if f.t == msgCPaceA {
 				return []frame{f, f}
@@ -316,8 +334,10 @@ func TestOversizedFrame(t *testing.T) {
 	}()
 	// A header that announces more than MaxFrame; the host must refuse it
 	// without waiting for the payload.
+	copied := make(chan struct{})
+	go func() { io.Copy(io.Discard, j); close(copied) }() // the hello, the abort
 	j.Write([]byte{byte(msgCPaceA), 0xff, 0xff})
-	io.Copy(io.Discard, j)
+	<-copied
 	err := <-errc
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || !errors.Is(err, ErrProtocol) {

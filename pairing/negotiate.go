@@ -32,7 +32,7 @@ func (n Negotiation) IsZero() bool { return n.Chosen == "" && len(n.Offered) == 
 // binding is the digest of n that goes into both sides' CPace associated
 // data: SHA-512 of the offer as it travelled and the chosen challenge.
 func (n Negotiation) binding() []byte {
-	h := sha512.Sum512(lvCat([]byte("warble pairing v1 negotiation"), marshalOffer(n.Offered), []byte(n.Chosen)))
+	h := sha512.Sum512(lvCat([]byte("warble pairing negotiation"), []byte{ProtocolVersion}, marshalOffer(n.Offered), []byte(n.Chosen)))
 	return h[:]
 }
 

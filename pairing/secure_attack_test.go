@@ -150,3 +150,78 @@ func TestRekeyAfterRecordLimit(t *testing.T) {
 		t.Fatalf("record from the first key replayed under the second: %v, want ErrTampered", err)
 	}
 }
+
+// The reconnection exchange never shows an identity in clear: neither
+// long-term public key appears in the bytes on the stream.
+func TestReconnectHidesIdentities(t *testing.T) {
+	i1, i2 := testIdentity(t, 1), testIdentity(t, 2)
+	m := newMITM(passThrough)
+	if _, _, ea, eb := reconnect(t, m.join, m.host, i1, i2, pinned(i2.Public), pinned(i1.Public)); ea != nil || eb != nil {
+		t.Fatal(ea, eb)
+	}
+	var wire []byte
+	for _, f := range m.seen {
+		wire = append(wire, f.p...)
+	}
+	for _, id := range []*Identity{i1, i2} {
+		if bytes.Contains(wire, id.Public) || bytes.Contains(wire, []byte(id.Fingerprint())) {
+			t.Fatalf("identity %s travels in clear", id.Fingerprint()[:16])
+		}
+	}
+}
+
+// The rendezvous name changes every period and does not depend on which
+// side computes it; a caller's names cover the neighbouring period.
+func TestRendezvousRotates(t *testing.T) {
+	a, b := testIdentity(t, 1).Fingerprint(), testIdentity(t, 2).Fingerprint()
+	t0 := time.Unix(1_800_000_000, 0).Truncate(RendezvousPeriod)
+	if RendezvousName(a, b, t0) != RendezvousName(b, a, t0) {
+		t.Fatal("the name depends on the order")
+	}
+	if RendezvousName(a, b, t0) != RendezvousName(a, b, t0.Add(RendezvousPeriod-time.Second)) {
+		t.Fatal("the name changed within a period")
+	}
+	if RendezvousName(a, b, t0) == RendezvousName(a, b, t0.Add(RendezvousPeriod)) {
+		t.Fatal("the name did not change with the period")
+	}
+	if !RendezvousEnds(t0.Add(time.Minute)).Equal(t0.Add(RendezvousPeriod)) {
+		t.Fatal("RendezvousEnds is not the end of the period")
+	}
+	// A caller whose clock is a little behind still tries the acceptor's
+	// name, and the other way round.
+	acc := RendezvousName(a, b, t0.Add(time.Minute))
+	if n := RendezvousNames(a, b, t0.Add(-time.Minute)); n[1] != acc {
+		t.Fatalf("a caller a little behind tries %v, not %s", n, acc)
+	}
+	acc = RendezvousName(a, b, t0.Add(-time.Minute))
+	if n := RendezvousNames(a, b, t0.Add(time.Minute)); n[1] != acc {
+		t.Fatalf("a caller a little ahead tries %v, not %s", n, acc)
+	}
+}
+
+// The protocol version is part of the channel identifier (so of the CPace
+// generator) and of the session id's inputs: two sides that disagree on it
+// cannot agree on keys, even if a version check were skipped.
+func TestVersionBound(t *testing.T) {
+	code := mustCode(t, "7-guitar-kitten-maple")
+	if bytes.Equal(cpaceCI(1, code), cpaceCI(2, code)) {
+		t.Fatal("the channel identifier ignores the version")
+	}
+	// The session id has the host's half first: the joiner alone cannot
+	// choose it.
+	h, j := bytes.Repeat([]byte{1}, sidLen), bytes.Repeat([]byte{2}, sidLen)
+	if sid := cpaceSID(h, j); !bytes.Equal(sid[:sidLen], h) || !bytes.Equal(sid[sidLen:], j) {
+		t.Fatalf("sid %x", sid)
+	}
+	// A hello of another version is refused by name.
+	var b bytes.Buffer
+	writeFrame(&b, msgHello, hostHello{version: ProtocolVersion + 1, nonce: h}.marshal())
+	_, err := Join(context.Background(), struct {
+		io.Reader
+		io.Writer
+	}{&b, io.Discard}, code, testIdentity(t, 2), Info{Name: "j"})
+	var ve *versionError
+	if !errors.As(err, &ve) {
+		t.Fatalf("hello of version %d: %v, want a version error", ProtocolVersion+1, err)
+	}
+}

@@ -150,10 +150,32 @@ func cmdAccept(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // runs the authenticated key exchange as the responder. Anyone who knows
 // the channel's name can reach this side, so a failed exchange does not
 // end the wait: accept claims the channel again, as it does when the
-// relay's wait runs out.
+// relay's wait runs out and when the name changes with the rendezvous
+// period.
 func relayAccept(ctx context.Context, url string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
 	for ctx.Err() == nil {
-		c, err := relay.Dial(ctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint), relay.RoleAccept)
+		now := time.Now()
+		pctx, pcancel := context.WithDeadline(ctx, pairing.RendezvousEnds(now))
+		s, err := relayAcceptOnce(pctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint, now), self, peer)
+		pcancel()
+		if err == nil || ctx.Err() != nil {
+			return s, err
+		}
+		if !errors.Is(err, errTryAgain) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+	}
+	return nil, context.Cause(ctx)
+}
+
+// errTryAgain is an attempt at the rendezvous that failed in a way that
+// does not end the wait.
+var errTryAgain = errors.New("try again")
+
+// relayAcceptOnce waits on one rendezvous name until ctx ends.
+func relayAcceptOnce(ctx context.Context, url, name string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
+	for ctx.Err() == nil {
+		c, err := relay.Dial(ctx, url, name, relay.RoleAccept)
 		if err != nil {
 			// The channel may still be held by the failed caller's pair
 			// for a moment; anything else ends the wait.
@@ -181,7 +203,7 @@ func relayAccept(ctx context.Context, url string, self *pairing.Identity, peer p
 		}
 		return r.Secure(c)
 	}
-	return nil, context.Cause(ctx)
+	return nil, fmt.Errorf("%w: %w", errTryAgain, context.Cause(ctx))
 }
 
 // sleepCtx waits d, or until ctx ends; it reports whether d passed.

@@ -181,7 +181,7 @@ func TestAcceptOutlastsFailedReconnection(t *testing.T) {
 	// exchange, twice.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	name := pairing.RendezvousName(ia.Fingerprint(), ib.Fingerprint())
+	name := pairing.RendezvousName(ia.Fingerprint(), ib.Fingerprint(), time.Now())
 	for range 2 {
 		var c *relay.Conn
 		var err error

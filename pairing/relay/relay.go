@@ -36,7 +36,7 @@
 //
 // Reconnection of sides that paired before uses [RoleAccept] and
 // [RoleConnect] on a channel both sides derive from their fingerprints
-// (pairing.RendezvousName); those
+// and the hour (pairing.RendezvousName), either side first; those
 // channels are freed, not retired, when a session ends, because the sides
 // prove their identities to each other over them and no code can be guessed.
 //

@@ -329,7 +329,7 @@ func TestWaitingSideLeavingFreesNameplate(t *testing.T) {
 func TestReconnectChannelReusable(t *testing.T) {
 	srv, url := startRelay(t, testLimits())
 	a, b := pairing.Fingerprint(make([]byte, 32)), pairing.Fingerprint(bytes.Repeat([]byte{1}, 32))
-	ch := pairing.RendezvousName(a, b)
+	ch := pairing.RendezvousName(a, b, time.Now())
 	if _, err := checkNameplate(ch); err != nil {
 		t.Fatalf("reconnect channel %q: %v", ch, err)
 	}
