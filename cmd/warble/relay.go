@@ -103,7 +103,11 @@ func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Connections that never upgrade are timed out and counted too.
 	hs := srv.HTTPServer()
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	ln = relay.LimitListener(ln, limits.MaxConns)
+	perAddr := limits.MaxConnsPerIP
+	if len(limits.TrustedProxies) > 0 {
+		perAddr = 0 // every connection comes from a proxy; the handler counts clients
+	}
+	ln = relay.LimitListener(ln, limits.MaxConns, perAddr)
 	url := "ws://" + ln.Addr().String()
 	log.Info("listening", "url", url, "max_message", limits.MaxMessageBytes, "idle", limits.IdleTimeout,
 		"wait", limits.WaitTimeout, "per_ip", limits.MaxConnsPerIP, "max_conns", limits.MaxConns, "retire", limits.RetireFor,

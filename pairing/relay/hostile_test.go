@@ -27,7 +27,7 @@ func TestIdleKeepAliveClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := srv.HTTPServer()
-	go hs.Serve(LimitListener(ln, 10))
+	go hs.Serve(LimitListener(ln, 10, 0))
 	defer hs.Close()
 
 	c, err := net.Dial("tcp", ln.Addr().String())
@@ -62,7 +62,7 @@ func TestLimitListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := LimitListener(inner, 2)
+	ln := LimitListener(inner, 2, 0)
 	defer ln.Close()
 	accepted := make(chan net.Conn, 4)
 	go func() {
@@ -162,5 +162,51 @@ func TestFailReasonPrintable(t *testing.T) {
 	}
 	if got := clip("a\x1b[31mb\u0085c", 100); got != "a?[31mb?c" {
 		t.Fatalf("clip = %q", got)
+	}
+}
+
+// One address cannot take every connection the relay allows.
+func TestLimitListenerPerAddress(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := LimitListener(inner, 100, 2)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	var clients []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	a := <-accepted
+	<-accepted
+	clients[2].SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := clients[2].Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("third connection from one address: %v, want it closed", err)
+	}
+	a.Close()
+	c, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-accepted:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no room for the address after one of its connections closed")
 	}
 }

@@ -27,18 +27,24 @@ func (s *Server) HTTPServer() *http.Server {
 	}
 }
 
-// LimitListener returns a listener that holds at most n connections from
-// ln open at once. A connection beyond that is closed as soon as it is
-// accepted, so a flood of idle TCP connections costs the relay a file
+// LimitListener returns a listener that holds at most total connections
+// from ln open at once, and at most perAddr from one client address (an
+// IPv4 address or an IPv6 /64, as the relay's other limits count them; 0
+// for no such limit, as behind a reverse proxy, where every connection
+// comes from the proxy). A connection beyond either is closed as soon as it
+// is accepted, so a flood of idle TCP connections costs the relay a file
 // descriptor each only briefly and never a goroutine.
-func LimitListener(ln net.Listener, n int) net.Listener {
-	return &limitListener{Listener: ln, free: n}
+func LimitListener(ln net.Listener, total, perAddr int) net.Listener {
+	return &limitListener{Listener: ln, free: total, perAddr: perAddr, open: map[string]int{}}
 }
 
 type limitListener struct {
 	net.Listener
+	perAddr int
+
 	mu   sync.Mutex
 	free int
+	open map[string]int // per client address, when perAddr > 0
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -47,14 +53,25 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		who := ""
+		if l.perAddr > 0 {
+			host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+			if err != nil {
+				host = c.RemoteAddr().String()
+			}
+			who = clientKey(host)
+		}
 		l.mu.Lock()
-		ok := l.free > 0
+		ok := l.free > 0 && (l.perAddr <= 0 || l.open[who] < l.perAddr)
 		if ok {
 			l.free--
+			if l.perAddr > 0 {
+				l.open[who]++
+			}
 		}
 		l.mu.Unlock()
 		if ok {
-			return &limitConn{Conn: c, l: l}, nil
+			return &limitConn{Conn: c, l: l, who: who}, nil
 		}
 		c.Close()
 	}
@@ -63,6 +80,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 type limitConn struct {
 	net.Conn
 	l    *limitListener
+	who  string
 	once sync.Once
 }
 
@@ -70,8 +88,13 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {
 		c.l.mu.Lock()
+		defer c.l.mu.Unlock()
 		c.l.free++
-		c.l.mu.Unlock()
+		if c.l.perAddr > 0 {
+			if c.l.open[c.who]--; c.l.open[c.who] <= 0 {
+				delete(c.l.open, c.who)
+			}
+		}
 	})
 	return err
 }
