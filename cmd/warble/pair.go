@@ -837,7 +837,11 @@ func (h *hoster) lanAttempt(ctx context.Context, c net.Conn, oob string, code pa
 		defer cancel()
 		return pairing.Host(actx, c, code, h.self, h.info)
 	}
-	n, err := pairing.Choose(ctx, c, h.canGive)
+	// A joiner offers as soon as it connects; one that says nothing does
+	// not hold up the next for long.
+	cctx, cancel := context.WithTimeout(ctx, lanAttemptTimeout)
+	n, err := pairing.Choose(cctx, c, h.canGive)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
