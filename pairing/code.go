@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,10 @@ import (
 type Code struct {
 	nameplate string
 	secret    string
+	// neg is the host's view of a challenge negotiation, carried out of
+	// band with a 128-bit code: the chosen challenge's number, then
+	// negTagLen bytes of the negotiation's binding; "" for none.
+	neg string
 }
 
 // Code sizes.
@@ -156,13 +161,20 @@ func (c Code) Typo() bool {
 	return false
 }
 
-// CompactLen is the length in bytes of an audio code's compact form.
-const CompactLen = 2 + AudioBits/8
+// CompactLen is the length in bytes of an audio code's compact form;
+// a code that carries a negotiation ([Code.WithNegotiation]) is
+// [CompactNegotiatedLen] bytes.
+const (
+	CompactLen           = 2 + AudioBits/8
+	CompactNegotiatedLen = CompactLen + 1 + negTagLen
+)
 
 // Compact returns an audio code as [CompactLen] bytes, for channels that
 // carry bytes rather than text (sound, light): the nameplate as a
-// big-endian uint16, then the 128-bit secret. It returns nil for a code
-// that is not an audio code in canonical form. [ParseCompact] reverses it.
+// big-endian uint16, then the 128-bit secret; and for a code that carries
+// a negotiation, the chosen challenge's number and the negotiation's tag
+// ([CompactNegotiatedLen] bytes in all). It returns nil for a code that is
+// not an audio code in canonical form. [ParseCompact] reverses it.
 func (c Code) Compact() []byte {
 	if !c.Audio() {
 		return nil
@@ -175,19 +187,63 @@ func (c Code) Compact() []byte {
 	if err != nil {
 		return nil
 	}
-	return append([]byte{byte(n >> 8), byte(n)}, secret...)
+	out := append([]byte{byte(n >> 8), byte(n)}, secret...)
+	return append(out, c.neg...)
 }
 
 // ParseCompact reads a code in the form [Code.Compact] returns.
 func ParseCompact(b []byte) (Code, error) {
-	if len(b) != CompactLen {
-		return Code{}, fmt.Errorf("pairing: compact code is %d bytes, want %d: %w", len(b), CompactLen, ErrBadCode)
+	if len(b) != CompactLen && len(b) != CompactNegotiatedLen {
+		return Code{}, fmt.Errorf("pairing: compact code is %d bytes, want %d or %d: %w", len(b), CompactLen, CompactNegotiatedLen, ErrBadCode)
 	}
 	n := int(b[0])<<8 | int(b[1])
 	if n < 1 || n > MaxNameplate {
 		return Code{}, fmt.Errorf("pairing: compact code has nameplate %d, want 1 to %d: %w", n, MaxNameplate, ErrBadCode)
 	}
-	return Code{nameplate: strconv.Itoa(n), secret: audioEncoding.EncodeToString(b[2:])}, nil
+	c := Code{nameplate: strconv.Itoa(n), secret: audioEncoding.EncodeToString(b[2:CompactLen])}
+	if len(b) == CompactNegotiatedLen {
+		neg := b[CompactLen:]
+		if carriedKind(neg[0]) == "" {
+			return Code{}, fmt.Errorf("pairing: compact code carries challenge number %d, which no code carries: %w", neg[0], ErrBadCode)
+		}
+		c.neg = string(neg)
+	}
+	return c, nil
+}
+
+// carriedKinds are the challenges a code can say were chosen, by number:
+// the ones whose code nobody types.
+var carriedKinds = [...]string{1: ChallengeAudio, 2: ChallengeQR, 3: ChallengeFlash}
+
+func carriedKind(b byte) string {
+	if int(b) < len(carriedKinds) {
+		return carriedKinds[b]
+	}
+	return ""
+}
+
+// WithNegotiation returns c carrying the host's view of the challenge
+// negotiation n — the challenge it chose and a tag of the offer it saw —
+// in its out-of-band forms ([Code.Compact], and the neg parameter of a
+// [URI]). What goes out of band cannot be changed on the network, so
+// [JoinNegotiated] finds a negotiation that was changed there (a stripped
+// offer, a rewritten choice) before any attempt at the code is spent,
+// and fails with [ErrNegotiation] rather than as a wrong code. Only a
+// 128-bit code, for a challenge nobody types, can carry one; the text a
+// person reads and types never changes.
+func (c Code) WithNegotiation(n Negotiation) (Code, error) {
+	if err := n.check(); err != nil {
+		return Code{}, err
+	}
+	if !c.Audio() {
+		return Code{}, errors.New("pairing: only a 128-bit code carries a negotiation")
+	}
+	k := slices.Index(carriedKinds[:], n.Chosen)
+	if k < 1 {
+		return Code{}, fmt.Errorf("pairing: a code cannot carry the choice of the %q challenge", n.Chosen)
+	}
+	c.neg = string(append([]byte{byte(k)}, n.tag()...))
+	return c, nil
 }
 
 // prs is the password-related string CPace runs on: the whole code text.

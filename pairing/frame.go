@@ -28,14 +28,16 @@ const (
 	msgConfirmA  msgType = 5  // joiner → host: Ta, sealed capabilities
 	msgDone      msgType = 6  // host → joiner: sealed acceptance
 	msgAbort     msgType = 7  // either way: why the sender gave up
-	msgReconA    msgType = 8  // reconnect: initiator's ephemeral key and identity
-	msgReconB    msgType = 9  // reconnect: responder's ephemeral key, identity, signature
-	msgReconC    msgType = 10 // reconnect: initiator's signature
+	msgReconA    msgType = 8  // reconnect: version, initiator's ephemeral key
+	msgReconB    msgType = 9  // reconnect: responder's ephemeral key, sealed identity, signature, tag
+	msgReconC    msgType = 10 // reconnect: initiator's sealed identity, signature, tag
 	msgAck       msgType = 11 // joiner → host: sealed acceptance of done
+	msgHello     msgType = 12 // host → joiner: version, the host's half of the session id
+	msgReconD    msgType = 13 // reconnect: responder's sealed acceptance of the initiator
 )
 
 func (t msgType) String() string {
-	names := [...]string{"", "offer", "challenge", "cpace-a", "cpace-b", "confirm-a", "done", "abort", "reconnect-a", "reconnect-b", "reconnect-c", "ack"}
+	names := [...]string{"", "offer", "challenge", "cpace-a", "cpace-b", "confirm-a", "done", "abort", "reconnect-a", "reconnect-b", "reconnect-c", "ack", "hello", "reconnect-d"}
 	if int(t) < len(names) && t != 0 {
 		return names[t]
 	}

@@ -49,7 +49,7 @@ func TestUpdateSeeds(t *testing.T) {
 // there are none.
 func seeds(f *testing.F) [][]byte {
 	paths, err := filepath.Glob(filepath.Join("testdata", "handshake", "*.bin"))
-	if err != nil || len(paths) < 10 {
+	if err != nil || len(paths) < 13 {
 		f.Fatalf("testdata/handshake has %d seeds (%v); run go test -run TestUpdateSeeds -update", len(paths), err)
 	}
 	var out [][]byte
@@ -95,6 +95,12 @@ func FuzzMessages(f *testing.F) {
 			if err := parseAbort(p); err == nil {
 				t.Errorf("parseAbort returned nil")
 			}
+		case msgHello:
+			if m, err := parseHostHello(p); err == nil && !bytes.Equal(m.marshal(), p) {
+				t.Errorf("hello does not round-trip")
+			}
+		case msgReconB, msgReconC:
+			parseReconIdentity(typ, p)
 		}
 		// Every parser sees every payload too.
 		parseCPaceA(p)
@@ -103,6 +109,8 @@ func FuzzMessages(f *testing.F) {
 		parseOffer(p)
 		parseChallenge(p)
 		parseAbort(p)
+		parseHostHello(p)
+		parseReconIdentity(msgReconC, p)
 		if c, err := parseCapabilities(msgCPaceB, p); err == nil && !bytes.Equal(c.marshal(), p) {
 			t.Errorf("capabilities do not round-trip")
 		}
@@ -166,7 +174,7 @@ func FuzzReconnect(f *testing.F) {
 func FuzzSecureConn(f *testing.F) {
 	key := bytes.Repeat([]byte{7}, 32)
 	var w bytes.Buffer
-	c, _ := SecureConn(struct {
+	c, _ := newSecureConn(struct {
 		io.Reader
 		io.Writer
 	}{nil, &w}, key, true)
@@ -174,7 +182,7 @@ func FuzzSecureConn(f *testing.F) {
 	c.Close()
 	f.Add(w.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, _ := SecureConn(readOnly(b), key, false)
+		r, _ := newSecureConn(readOnly(b), key, false)
 		got, err := io.ReadAll(r)
 		if err == nil && !bytes.HasPrefix(b, w.Bytes()) {
 			t.Fatalf("a forged stream read cleanly: %q", got)

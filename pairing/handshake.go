@@ -22,12 +22,22 @@ type Result struct {
 	Peer        Info
 	PeerKey     ed25519.PublicKey
 	Fingerprint string // [Fingerprint] of PeerKey
-	// SessionKey is 32 bytes both sides derived from the handshake, for
-	// [SecureConn] on the same stream.
-	SessionKey []byte
-	// Initiator is true on the joiner's side, the side that speaks first
-	// with SessionKey in [SecureConn].
-	Initiator bool
+
+	session *session // the key both sides derived, and this side's role
+}
+
+// Secure wraps rw, the stream the handshake ran on, in an encrypted,
+// authenticated stream keyed by the handshake. Each direction's key comes
+// from the session key and the side's role in the handshake, so the two
+// ends never seal under the same key. A Result secures one stream only: a
+// second call fails, as two streams under one key would reuse nonces.
+// Read and Write may be used from two goroutines at once; Close sends a
+// close record (the peer reads io.EOF; a stream cut without one reads as
+// [ErrTruncated]) and closes rw if it is an [io.Closer], at once if a
+// Write is blocked. The stream also has CloseWrite() error, which sends
+// the close record only.
+func (r *Result) Secure(rw io.ReadWriter) (io.ReadWriteCloser, error) {
+	return r.session.secure(rw)
 }
 
 // Role labels, in the CPace associated data, the signatures and the
@@ -37,9 +47,16 @@ const (
 	roleJoiner = "joiner"
 )
 
-// cpaceCI is the channel identifier: the protocol and the code's nameplate.
-func cpaceCI(code Code) []byte {
-	return lvCat([]byte("warble pairing v1"), []byte(code.Nameplate()))
+// cpaceCI is the channel identifier: the protocol, its version, and the
+// code's nameplate.
+func cpaceCI(version byte, code Code) []byte {
+	return lvCat([]byte("warble pairing"), []byte{version}, []byte(code.Nameplate()))
+}
+
+// cpaceSID is the CPace session id both sides contributed to, as the draft
+// recommends: the host's nonce from its hello, then the joiner's.
+func cpaceSID(hostNonce, joinerNonce []byte) []byte {
+	return append(append(make([]byte, 0, 2*sidLen), hostNonce...), joinerNonce...)
 }
 
 // cpaceAD is a side's CPace associated data: its role, and after challenge
@@ -89,12 +106,12 @@ func deriveKeys(isk [64]byte, sid, ya, ada, yb, adb []byte) (*keys, error) {
 	mk.Write([]byte("CPaceMac"))
 	mk.Write(sid)
 	mk.Write(isk[:])
-	th := sha512.Sum512(lvCat([]byte("warble pairing v1 transcript"), sid, ya, ada, yb, adb))
+	th := sha512.Sum512(lvCat([]byte("warble pairing transcript"), []byte{ProtocolVersion}, sid, ya, ada, yb, adb))
 	k := &keys{macKey: mk.Sum(nil), transcript: th[:]}
 	for _, d := range []struct {
 		dst  *[]byte
 		info string
-	}{{&k.hostSeal, "warble pairing v1 seal host"}, {&k.joinerSeal, "warble pairing v1 seal joiner"}, {&k.session, "warble pairing v1 session"}} {
+	}{{&k.hostSeal, "warble pairing v2 seal host"}, {&k.joinerSeal, "warble pairing v2 seal joiner"}, {&k.session, "warble pairing v2 session"}} {
 		b, err := hkdf.Key(sha512.New, isk[:], sid, d.info, 32)
 		if err != nil {
 			return nil, fmt.Errorf("pairing: key schedule: %w", err)
@@ -133,7 +150,7 @@ func open(t msgType, key []byte, n byte, ad, sealed []byte) ([]byte, error) {
 // signed is what an identity signs: the role, the CPace transcript, and
 // the signer's Info.
 func signed(role string, transcript []byte, info []byte) []byte {
-	return lvCat([]byte("warble pairing v1 identity"), []byte(role), transcript, info)
+	return lvCat([]byte("warble pairing v2 identity"), []byte(role), transcript, info)
 }
 
 func makeCaps(self *Identity, info Info, role string, transcript []byte) []byte {
@@ -225,7 +242,7 @@ func randomScalar() (*ristretto255.Scalar, error) {
 // returns no Result: a caller that records only Results never records a
 // failed pairing. A wrong code gives an error matching [ErrWrongCode].
 func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info Info) (*Result, error) {
-	return joinCtx(ctx, rw, nil, code, self, info)
+	return joinCtx(ctx, rw, nil, nil, code, self, info)
 }
 
 // JoinNegotiated is [Join] after [Offer] on the same stream: the
@@ -233,20 +250,28 @@ func Join(ctx context.Context, rw io.ReadWriter, code Code, self *Identity, info
 // saw a different offer or made a different choice than n records, both
 // sides fail (with an error matching [ErrNegotiation] or [ErrWrongCode])
 // and neither returns a Result.
+//
+// A code for a challenge nobody types must carry the host's view of the
+// negotiation ([Code.WithNegotiation]); when that view differs from n,
+// JoinNegotiated tells the host and fails with [ErrNegotiation] before the
+// handshake starts, so the code is not spent on an attacker.
 func JoinNegotiated(ctx context.Context, rw io.ReadWriter, n Negotiation, code Code, self *Identity, info Info) (*Result, error) {
 	if err := n.check(); err != nil {
 		return nil, err
 	}
-	return joinCtx(ctx, rw, n.binding(), code, self, info)
+	return joinCtx(ctx, rw, n.binding(), n.checkCarried(code), code, self, info)
 }
 
-func joinCtx(ctx context.Context, rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
+// joinCtx runs the joiner's side; a non-nil refuse (a negotiation the
+// code contradicts) ends it after the host's hello, before anything of
+// the code is used, and tells the host why.
+func joinCtx(ctx context.Context, rw io.ReadWriter, bind []byte, refuse error, code Code, self *Identity, info Info) (*Result, error) {
 	if err := checkArgs(code, self, &info); err != nil {
 		return nil, err
 	}
 	stop := watch(ctx, rw)
 	defer stop()
-	res, err := join(rw, bind, code, self, info)
+	res, err := join(rw, bind, refuse, code, self, info)
 	if err != nil {
 		abortFor(rw, err)
 		return nil, ctxErr(ctx, err)
@@ -297,12 +322,24 @@ func checkArgs(code Code, self *Identity, info *Info) error {
 	return info.Check()
 }
 
-func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
-	sid := make([]byte, sidLen)
-	if _, err := rand.Read(sid); err != nil {
+func join(rw io.ReadWriter, bind []byte, refuse error, code Code, self *Identity, info Info) (*Result, error) {
+	p, err := expect(rw, msgHello)
+	if err != nil {
+		return nil, err
+	}
+	hello, err := parseHostHello(p)
+	if err != nil {
+		return nil, err
+	}
+	if refuse != nil {
+		return nil, refuse
+	}
+	mine := make([]byte, sidLen)
+	if _, err := rand.Read(mine); err != nil {
 		return nil, fmt.Errorf("pairing: %w", err)
 	}
-	ci := cpaceCI(code)
+	sid := cpaceSID(hello.nonce, mine)
+	ci := cpaceCI(ProtocolVersion, code)
 	g := cpaceGenerator(code.prs(), ci, sid)
 	y, err := randomScalar()
 	if err != nil {
@@ -310,12 +347,12 @@ func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	}
 	ya := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
 	ada := cpaceAD(roleJoiner, bind)
-	a := cpaceA{version: ProtocolVersion, sid: sid, ya: ya, ad: ada}
+	a := cpaceA{version: ProtocolVersion, sid: mine, ya: ya, ad: ada}
 	if err := writeFrame(rw, msgCPaceA, a.marshal()); err != nil {
 		return nil, err
 	}
 
-	p, err := expect(rw, msgCPaceB)
+	p, err = expect(rw, msgCPaceB)
 	if err != nil {
 		return nil, err
 	}
@@ -361,10 +398,17 @@ func join(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if err := writeFrame(rw, msgAck, seal(ks.joinerSeal, 2, ks.transcript, nil)); err != nil {
 		return nil, err
 	}
-	return &Result{Peer: hc.info, PeerKey: hc.pub, Fingerprint: Fingerprint(hc.pub), SessionKey: ks.session, Initiator: true}, nil
+	return &Result{Peer: hc.info, PeerKey: hc.pub, Fingerprint: Fingerprint(hc.pub), session: &session{key: ks.session, initiator: true}}, nil
 }
 
 func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (*Result, error) {
+	nonce := make([]byte, sidLen)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("pairing: %w", err)
+	}
+	if err := writeFrame(rw, msgHello, hostHello{version: ProtocolVersion, nonce: nonce}.marshal()); err != nil {
+		return nil, err
+	}
 	p, err := expect(rw, msgCPaceA)
 	if err != nil {
 		return nil, err
@@ -376,8 +420,9 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if err := checkAD(msgCPaceA, a.ad, roleJoiner, bind); err != nil {
 		return nil, err
 	}
-	ci := cpaceCI(code)
-	g := cpaceGenerator(code.prs(), ci, a.sid)
+	sid := cpaceSID(nonce, a.sid)
+	ci := cpaceCI(ProtocolVersion, code)
+	g := cpaceGenerator(code.prs(), ci, sid)
 	y, err := randomScalar()
 	if err != nil {
 		return nil, err
@@ -388,8 +433,8 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	}
 	yb := ristretto255.NewElement().ScalarMult(y, g).Encode(nil)
 	adb := cpaceAD(roleHost, bind)
-	isk := cpaceISK(a.sid, k, a.ya, a.ad, yb, adb)
-	ks, err := deriveKeys(isk, a.sid, a.ya, a.ad, yb, adb)
+	isk := cpaceISK(sid, k, a.ya, a.ad, yb, adb)
+	ks, err := deriveKeys(isk, sid, a.ya, a.ad, yb, adb)
 	if err != nil {
 		return nil, err
 	}
@@ -427,5 +472,5 @@ func host(rw io.ReadWriter, bind []byte, code Code, self *Identity, info Info) (
 	if _, err := open(msgAck, ks.joinerSeal, 2, ks.transcript, p); err != nil {
 		return nil, err
 	}
-	return &Result{Peer: jc.info, PeerKey: jc.pub, Fingerprint: Fingerprint(jc.pub), SessionKey: ks.session}, nil
+	return &Result{Peer: jc.info, PeerKey: jc.pub, Fingerprint: Fingerprint(jc.pub), session: &session{key: ks.session}}, nil
 }

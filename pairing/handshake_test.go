@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestPairing(t *testing.T) {
 	if host.res.Fingerprint != testIdentity(t, 2).Fingerprint() || join.res.Fingerprint != testIdentity(t, 1).Fingerprint() {
 		t.Errorf("fingerprints: host saw %s, joiner saw %s", host.res.Fingerprint, join.res.Fingerprint)
 	}
-	if !bytes.Equal(host.res.SessionKey, join.res.SessionKey) || len(host.res.SessionKey) != 32 {
+	if !bytes.Equal(host.res.session.key, join.res.session.key) || len(host.res.session.key) != 32 {
 		t.Errorf("session keys differ or are not 32 bytes")
 	}
 	if host.res.Peer.Name != "phone" || host.res.Peer.Kind != "cli" || len(host.res.Peer.Transports) != 2 || host.res.Peer.Version != ProtocolVersion {
@@ -79,8 +80,8 @@ func TestPairing(t *testing.T) {
 	if join.res.Peer.Name != "host box" || join.res.Peer.Transports[0] != TransportLAN {
 		t.Errorf("joiner saw %+v", join.res.Peer)
 	}
-	if !join.res.Initiator || host.res.Initiator {
-		t.Errorf("initiator flags: host %v, joiner %v", host.res.Initiator, join.res.Initiator)
+	if !join.res.session.initiator || host.res.session.initiator {
+		t.Errorf("initiator flags: host %v, joiner %v", host.res.session.initiator, join.res.session.initiator)
 	}
 }
 
@@ -230,15 +231,32 @@ func TestDroppedMidHandshake(t *testing.T) {
 }
 
 func TestReorderedAndReplayedMessages(t *testing.T) {
-	// An old run's messages, to replay into a new one.
-	var old []frame
+	// An old run's messages, to replay into a new one, by type.
 	m := newMITM(func(m *mitm, f frame) []frame { return []frame{f} })
 	if h, j := m.pair(t); h.err != nil || j.err != nil {
 		t.Fatal(h.err, j.err)
 	}
-	old = m.seen
+	byType := map[msgType]frame{}
+	for _, f := range m.seen {
+		byType[f.t] = f
+	}
+	old := []frame{byType[msgCPaceA], byType[msgCPaceB], byType[msgConfirmA], byType[msgDone], byType[msgAck]}
 
 	cases := map[string]func(m *mitm, f frame) []frame{
+		"old hello replayed": func(m *mitm, f frame) []frame {
+			if f.t == msgHello {
+				return []frame{byType[msgHello]}
+			}
+			return []frame{f}
+		},
+		"hello's session id rewritten": func(m *mitm, f frame) []frame {
+			if f.t == msgHello {
+				p := slices.Clone(f.p)
+				p[len(p)-1] ^= 1
+				f.p = p
+			}
+			return []frame{f}
+		},
 		"cpace-a twice": func(m *mitm, f frame) []frame {
 			if f.t == msgCPaceA {
 				return []frame{f, f}
@@ -316,8 +334,10 @@ func TestOversizedFrame(t *testing.T) {
 	}()
 	// A header that announces more than MaxFrame; the host must refuse it
 	// without waiting for the payload.
+	copied := make(chan struct{})
+	go func() { io.Copy(io.Discard, j); close(copied) }() // the hello, the abort
 	j.Write([]byte{byte(msgCPaceA), 0xff, 0xff})
-	io.Copy(io.Discard, j)
+	<-copied
 	err := <-errc
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || !errors.Is(err, ErrProtocol) {

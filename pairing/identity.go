@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -116,10 +117,49 @@ func LoadOrCreateIdentity(stateDir string) (*Identity, error) {
 	return id, nil
 }
 
+// ErrInsecureState is matched when the state directory or the identity
+// file is open to other users of the machine. warble refuses to use it;
+// the error says how to fix the permissions.
+var ErrInsecureState = errors.New("state open to other users")
+
+// checkPrivate refuses a state directory or file that users other than
+// its owner may read, write or (for a directory) enter, with the command
+// that fixes it.
+func checkPrivate(path string, dir bool) error {
+	if runtime.GOOS == "windows" {
+		return nil // permissions are ACLs there, not mode bits
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		what, fix := "identity file", "600"
+		if dir {
+			what, fix = "state directory", "700"
+		}
+		return fmt.Errorf("pairing: %s %s has mode %04o, open to other users (fix: chmod %s %s): %w", what, path, perm, fix, path, ErrInsecureState)
+	}
+	return nil
+}
+
 // LoadIdentity reads the identity in stateDir. A missing file gives an
-// error matching [fs.ErrNotExist].
+// error matching [fs.ErrNotExist]. A state directory or identity file that
+// other users may read gives an error matching [ErrInsecureState].
 func LoadIdentity(stateDir string) (*Identity, error) {
+	if err := checkPrivate(stateDir, true); err != nil {
+		if errors.Is(err, ErrInsecureState) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("pairing: state directory: %w", err)
+	}
 	path := filepath.Join(stateDir, IdentityFile)
+	if err := checkPrivate(path, false); err != nil {
+		if errors.Is(err, ErrInsecureState) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("pairing: reading identity: %w", err)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("pairing: reading identity: %w", err)

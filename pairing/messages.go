@@ -10,8 +10,15 @@ import (
 )
 
 // ProtocolVersion is the version of the pairing protocol this package
-// speaks; it travels in the first CPace message and in [Info].
-const ProtocolVersion = 1
+// speaks; it travels in the host's hello, the first CPace message, the
+// first reconnection message and [Info], and is bound into the CPace
+// channel identifier and every transcript, so two sides that disagree on
+// it never derive the same keys.
+//
+// Version 2: both sides contribute to the CPace session id (the host's
+// hello), the version is bound into the transcripts, and the reconnection
+// exchange encrypts the identities.
+const ProtocolVersion = 2
 
 // Transports a device can offer for later connections.
 const (
@@ -270,7 +277,28 @@ func parseChallenge(b []byte) (string, error) {
 	return k, nil
 }
 
-// cpaceA is the joiner's first CPace message.
+// hostHello is the host's first message: the protocol version and the
+// host's half of the CPace session id.
+type hostHello struct {
+	version byte
+	nonce   []byte
+}
+
+func (m hostHello) marshal() []byte { return append([]byte{m.version}, m.nonce...) }
+
+func parseHostHello(b []byte) (hostHello, error) {
+	r := &reader{t: msgHello, b: b}
+	var m hostHello
+	m.version = r.byte("version")
+	if r.err == nil && m.version != ProtocolVersion {
+		return m, &versionError{peer: int(m.version)}
+	}
+	m.nonce = r.bytes(sidLen, "session id")
+	return m, r.end()
+}
+
+// cpaceA is the joiner's first CPace message; sid is the joiner's half of
+// the session id.
 type cpaceA struct {
 	version byte
 	sid     []byte

@@ -32,8 +32,38 @@ func (n Negotiation) IsZero() bool { return n.Chosen == "" && len(n.Offered) == 
 // binding is the digest of n that goes into both sides' CPace associated
 // data: SHA-512 of the offer as it travelled and the chosen challenge.
 func (n Negotiation) binding() []byte {
-	h := sha512.Sum512(lvCat([]byte("warble pairing v1 negotiation"), marshalOffer(n.Offered), []byte(n.Chosen)))
+	h := sha512.Sum512(lvCat([]byte("warble pairing negotiation"), []byte{ProtocolVersion}, marshalOffer(n.Offered), []byte(n.Chosen)))
 	return h[:]
+}
+
+// negTagLen is the length of the negotiation tag a code carries out of
+// band: enough that a changed negotiation is told from a wrong code. The
+// full binding still goes into the handshake, so a forger of a matching
+// tag gains nothing but a different error message.
+const negTagLen = 4
+
+// tag is what a code carries out of band of n: the start of its binding.
+func (n Negotiation) tag() []byte { return n.binding()[:negTagLen] }
+
+// checkCarried compares n, the joiner's view, with the host's view that
+// code carried out of band. A code for a challenge nobody types must carry
+// the same choice and tag; a typed code carries nothing and is checked by
+// the handshake alone.
+func (n Negotiation) checkCarried(code Code) error {
+	if code.neg == "" {
+		if n.Chosen == ChallengeCode {
+			return nil
+		}
+		return fmt.Errorf("%w: this side saw the host choose %q, but the code that came by it does not say so (the host was told of another offer)", ErrNegotiation, n.Chosen)
+	}
+	chosen := carriedKind(code.neg[0])
+	if chosen != n.Chosen {
+		return fmt.Errorf("%w: the host chose %q, this side was told %q", ErrNegotiation, chosen, n.Chosen)
+	}
+	if string(n.tag()) != code.neg[1:] {
+		return fmt.Errorf("%w: the host saw another offer than the %q this side made", ErrNegotiation, n.Offered)
+	}
+	return nil
 }
 
 func (n Negotiation) check() error {

@@ -10,36 +10,11 @@ import (
 )
 
 // negotiatedPair runs Offer then JoinNegotiated on m's joiner end and Choose
-// then HostNegotiated on its host end, both with the same code.
+// then HostNegotiated on its host end, the code going from host to joiner
+// out of band, as [oobPair] does.
 func negotiatedPair(t *testing.T, m *mitm, take, give []string) (host, join outcome) {
 	t.Helper()
-	code := mustCode(t, "7-mfrggzdfmztwq2lknnwg23tpob")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		defer m.host.Close()
-		n, err := Choose(ctx, m.host, give)
-		if err != nil {
-			host.err = err
-			return
-		}
-		host.res, host.err = HostNegotiated(ctx, m.host, n, code, testIdentity(t, 1), Info{Name: "host"})
-	}()
-	go func() {
-		defer wg.Done()
-		defer m.join.Close()
-		n, err := Offer(ctx, m.join, take)
-		if err != nil {
-			join.err = err
-			return
-		}
-		join.res, join.err = JoinNegotiated(ctx, m.join, n, code, testIdentity(t, 2), Info{Name: "joiner"})
-	}()
-	wg.Wait()
-	return host, join
+	return oobPair(t, m, take, give)
 }
 
 func passThrough(m *mitm, f frame) []frame { return []frame{f} }

@@ -18,12 +18,12 @@ func listen(t testing.TB) net.Listener {
 	return ln
 }
 
-func hostOn(ln net.Listener, code Code, self *Identity) (chan *Result, chan error) {
+func hostOn(ln net.Listener, attempts int, code Code, self *Identity) (chan *Result, chan error) {
 	resc, errc := make(chan *Result, 1), make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		res, conn, err := Serve(ctx, ln, func(ctx context.Context, c net.Conn) (*Result, error) {
+		res, conn, err := Serve(ctx, ln, attempts, func(ctx context.Context, c net.Conn) (*Result, error) {
 			return Host(ctx, c, code, self, Info{Name: "host"})
 		})
 		if conn != nil {
@@ -49,7 +49,7 @@ func joinAt(addr string, code Code, self *Identity) (*Result, error) {
 func TestSecondJoinerRacing(t *testing.T) {
 	code := mustCode(t, "5-otter-onion-orbit")
 	ln := listen(t)
-	resc, errc := hostOn(ln, code, testIdentity(t, 1))
+	resc, errc := hostOn(ln, 1, code, testIdentity(t, 1))
 	// Both joiners know the code; exactly one may pair, the other is
 	// turned away, and nothing crosses.
 	// Both connect before either speaks.
@@ -99,15 +99,17 @@ func TestSecondJoinerRacing(t *testing.T) {
 	}
 }
 
-func TestCodeRetiredAfterFailure(t *testing.T) {
+func TestCodeRetiredAfterFailures(t *testing.T) {
 	code := mustCode(t, "5-otter-onion-orbit")
 	ln := listen(t)
-	resc, errc := hostOn(ln, code, testIdentity(t, 1))
-	if _, err := joinAt(ln.Addr().String(), mustCode(t, "5-otter-onion-orbix"), testIdentity(t, 2)); !errors.Is(err, ErrWrongCode) {
-		t.Fatalf("wrong code: %v", err)
+	resc, errc := hostOn(ln, 2, code, testIdentity(t, 1))
+	for range 2 {
+		if _, err := joinAt(ln.Addr().String(), mustCode(t, "5-otter-onion-orbix"), testIdentity(t, 2)); !errors.Is(err, ErrWrongCode) {
+			t.Fatalf("wrong code: %v", err)
+		}
 	}
-	if res, err := <-resc, <-errc; res != nil || !errors.Is(err, ErrWrongCode) {
-		t.Fatalf("host after a wrong code: %v, %v", res != nil, err)
+	if res, err := <-resc, <-errc; res != nil || !errors.Is(err, ErrAttemptsUsed) || !errors.Is(err, ErrWrongCode) {
+		t.Fatalf("host after two wrong codes: %v, %v; want ErrAttemptsUsed and ErrWrongCode", res != nil, err)
 	}
 	// The right code now finds nobody: the host retired it.
 	if _, err := joinAt(ln.Addr().String(), code, testIdentity(t, 2)); err == nil {
@@ -119,8 +121,35 @@ func TestServeCanceled(t *testing.T) {
 	ln := listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, err := Serve(ctx, ln, func(ctx context.Context, c net.Conn) (*Result, error) { return nil, nil })
+	_, _, err := Serve(ctx, ln, 1, func(ctx context.Context, c net.Conn) (*Result, error) { return nil, nil })
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Serve with a canceled context: %v", err)
+	}
+}
+
+// Whoever connects first and fails (here: someone without the code) does
+// not stop the real joiner from pairing.
+func TestServeOutlastsAFailedAttempt(t *testing.T) {
+	code := mustCode(t, "5-otter-onion-orbit")
+	ln := listen(t)
+	resc, errc := hostOn(ln, 3, code, testIdentity(t, 1))
+	// The first connects and sends garbage; the second guesses.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte{0xff, 0xff, 0xff})
+	c.Read(make([]byte, 1)) // the host's abort, or the close
+	c.Close()
+	if _, err := joinAt(ln.Addr().String(), mustCode(t, "5-otter-onion-orbix"), testIdentity(t, 3)); !errors.Is(err, ErrWrongCode) {
+		t.Fatalf("guesser: %v, want ErrWrongCode", err)
+	}
+	res, err := joinAt(ln.Addr().String(), code, testIdentity(t, 2))
+	if err != nil {
+		t.Fatalf("the real joiner after two failed attempts: %v", err)
+	}
+	hres, herr := <-resc, <-errc
+	if herr != nil || hres.Fingerprint != testIdentity(t, 2).Fingerprint() || res.Fingerprint != testIdentity(t, 1).Fingerprint() {
+		t.Fatalf("host: %v, %v", hres, herr)
 	}
 }

@@ -49,13 +49,18 @@ type Store struct {
 	Dir string
 }
 
-// OpenStore opens (making if needed) the state directory dir.
+// OpenStore opens (making if needed, mode 0700) the state directory dir.
+// A directory that other users may read gives an error matching
+// [ErrInsecureState].
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("pairing: empty state directory")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pairing: state directory: %w", err)
+	}
+	if err := checkPrivate(dir, true); err != nil {
+		return nil, err
 	}
 	return &Store{Dir: dir}, nil
 }

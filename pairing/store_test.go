@@ -42,7 +42,8 @@ func TestIdentityFile(t *testing.T) {
 }
 
 func TestCorruptIdentityIsNotReplaced(t *testing.T) {
-	dir := t.TempDir()
+	dir := stateDir(t)
+	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, IdentityFile)
 	for _, junk := range []string{"", "garbage", "-----BEGIN WARBLE ED25519 PRIVATE KEY-----\nAAAA\n-----END WARBLE ED25519 PRIVATE KEY-----\n"} {
 		os.WriteFile(path, []byte(junk), 0o600)
@@ -56,7 +57,7 @@ func TestCorruptIdentityIsNotReplaced(t *testing.T) {
 }
 
 func TestConcurrentIdentityCreation(t *testing.T) {
-	dir := t.TempDir()
+	dir := stateDir(t)
 	var wg sync.WaitGroup
 	fps := make([]string, 8)
 	errs := make([]error, 8)
@@ -85,7 +86,7 @@ func peerFor(t *testing.T, b byte, name string) Peer {
 }
 
 func TestStorePeers(t *testing.T) {
-	s, err := OpenStore(t.TempDir())
+	s, err := OpenStore(stateDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestStorePeers(t *testing.T) {
 }
 
 func TestStoreConcurrentWriters(t *testing.T) {
-	dir := t.TempDir()
+	dir := stateDir(t)
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)
@@ -160,7 +161,7 @@ func TestStoreConcurrentWriters(t *testing.T) {
 }
 
 func TestCorruptPeersIsAnError(t *testing.T) {
-	s, _ := OpenStore(t.TempDir())
+	s, _ := OpenStore(stateDir(t))
 	if err := s.AddPeer(peerFor(t, 1, "tv")); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestCorruptPeersIsAnError(t *testing.T) {
 }
 
 func TestCrashLeftoversAreIgnored(t *testing.T) {
-	s, _ := OpenStore(t.TempDir())
+	s, _ := OpenStore(stateDir(t))
 	if err := s.AddPeer(peerFor(t, 1, "tv")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
 package pairing
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -12,6 +14,10 @@ import (
 //
 //	warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpob&via=lan
 //	warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpob&via=ws%3A%2F%2Frelay.example%3A4000
+//	warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpob&via=lan&neg=qr.1a2b3c4d
+//
+// The optional neg parameter is the host's view of a challenge negotiation
+// (see [Code.WithNegotiation]).
 //
 // [ParseURI] is strict: the scheme and the opaque part exactly as above,
 // both parameters exactly once and nothing else, the code in its canonical
@@ -37,6 +43,9 @@ func uriErr(format string, args ...any) error {
 // String is the URI's text form.
 func (u URI) String() string {
 	q := "code=" + u.Code.String() + "&via=" + url.QueryEscape(u.Via)
+	if u.Code.neg != "" {
+		q += "&neg=" + carriedKind(u.Code.neg[0]) + "." + hex.EncodeToString([]byte(u.Code.neg[1:]))
+	}
 	return "warble:pair?" + q
 }
 
@@ -79,7 +88,8 @@ func ParseURI(s string) (URI, error) {
 		return URI{}, uriErr("%.40q does not start with warble:pair?", s)
 	}
 	var u URI
-	var haveCode, haveVia bool
+	var haveCode, haveVia, haveNeg bool
+	var neg string
 	for _, kv := range strings.Split(rest, "&") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -100,6 +110,18 @@ func ParseURI(s string) (URI, error) {
 				return URI{}, uriErr("code %.60q is not a code in canonical form", val)
 			}
 			u.Code = c
+		case "neg":
+			if haveNeg {
+				return URI{}, uriErr("neg given twice")
+			}
+			haveNeg = true
+			kind, tag, _ := strings.Cut(val, ".")
+			k := slices.Index(carriedKinds[:], kind)
+			t, err := hex.DecodeString(tag)
+			if k < 1 || err != nil || len(t) != negTagLen || hex.EncodeToString(t) != tag {
+				return URI{}, uriErr("neg %.40q is not a challenge and a %d-byte hex tag", val, negTagLen)
+			}
+			neg = string(append([]byte{byte(k)}, t...))
 		case "via":
 			if haveVia {
 				return URI{}, uriErr("via given twice")
@@ -112,6 +134,12 @@ func ParseURI(s string) (URI, error) {
 	}
 	if !haveCode || !haveVia {
 		return URI{}, uriErr("want both code and via")
+	}
+	if neg != "" {
+		if !u.Code.Audio() {
+			return URI{}, uriErr("only a 128-bit code carries a negotiation")
+		}
+		u.Code.neg = neg
 	}
 	if err := u.Check(); err != nil {
 		return URI{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -146,37 +147,89 @@ func cmdAccept(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 }
 
 // relayAccept waits for peer at the relay on the channel both derive and
-// runs the authenticated key exchange as the responder.
-// The relay bounds how long a side waits; then accept claims the channel
-// again.
+// runs the authenticated key exchange as the responder. Anyone who knows
+// the channel's name can reach this side, so a failed exchange does not
+// end the wait: accept claims the channel again, as it does when the
+// relay's wait runs out and when the name changes with the rendezvous
+// period.
 func relayAccept(ctx context.Context, url string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
-	var c *relay.Conn
-	for {
-		var err error
-		c, err = relay.Dial(ctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint), relay.RoleAccept)
-		if err != nil {
-			return nil, err
+	for ctx.Err() == nil {
+		now := time.Now()
+		pctx, pcancel := context.WithDeadline(ctx, pairing.RendezvousEnds(now))
+		s, err := relayAcceptOnce(pctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint, now), self, peer)
+		pcancel()
+		if err == nil || ctx.Err() != nil {
+			return s, err
 		}
-		err = c.Wait(ctx)
-		if err == nil {
-			break
-		}
-		c.Close()
-		if !errors.Is(err, relay.ErrTimeout) || ctx.Err() != nil {
+		if !errors.Is(err, errTryAgain) && !errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
 	}
-	r, err := pairing.Reconnect(ctx, c, self, false, pinnedTo(peer))
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return pairing.SecureConn(c, r.Key, false)
+	return nil, context.Cause(ctx)
 }
 
+// errTryAgain is an attempt at the rendezvous that failed in a way that
+// does not end the wait.
+var errTryAgain = errors.New("try again")
+
+// relayAcceptOnce waits on one rendezvous name until ctx ends.
+func relayAcceptOnce(ctx context.Context, url, name string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
+	for ctx.Err() == nil {
+		c, err := relay.Dial(ctx, url, name, relay.RoleAccept)
+		if err != nil {
+			// The channel may still be held by the failed caller's pair
+			// for a moment; anything else ends the wait.
+			if errors.Is(err, relay.ErrTaken) {
+				if !sleepCtx(ctx, time.Second) {
+					break
+				}
+				continue
+			}
+			return nil, err
+		}
+		if err := c.Wait(ctx); err != nil {
+			c.Close()
+			if errors.Is(err, relay.ErrTimeout) || errors.Is(err, relay.ErrPeerLeft) {
+				continue
+			}
+			return nil, err
+		}
+		hctx, cancel := context.WithTimeout(ctx, acceptHandshakeTimeout)
+		r, err := pairing.Reconnect(hctx, c, self, false, pinnedTo(peer))
+		cancel()
+		if err != nil {
+			c.Close()
+			continue
+		}
+		return r.Secure(c)
+	}
+	return nil, fmt.Errorf("%w: %w", errTryAgain, context.Cause(ctx))
+}
+
+// sleepCtx waits d, or until ctx ends; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Limits of accept on the LAN: handshakes at once, and how long one may
+// take.
+const (
+	acceptHandshakes       = 8
+	acceptHandshakeTimeout = 10 * time.Second
+)
+
 // lanAccept advertises this device's fingerprint on the LAN and waits for
-// one of peers to connect with TLS 1.3 pinned both ways. A connection
-// that fails the pin is dropped and the wait goes on.
+// one of peers to connect with TLS 1.3 pinned both ways. Handshakes run
+// concurrently, acceptHandshakes at most (more connections are dropped at
+// once), each bounded by acceptHandshakeTimeout, so a client that stalls
+// holds up nobody; one that fails the pin is dropped and the wait goes on.
 func lanAccept(ctx context.Context, sf sessionFlags, self *pairing.Identity, peers []pairing.Peer) (io.ReadWriteCloser, pairing.Peer, error) {
 	ifaces, err := lan.Interfaces(sf.iface)
 	if err != nil {
@@ -192,31 +245,63 @@ func lanAccept(ctx context.Context, sf sessionFlags, self *pairing.Identity, pee
 		return nil, pairing.Peer{}, err
 	}
 	defer ad.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	go func() { <-ctx.Done(); ln.Close() }()
 	var fps []string
 	for _, p := range peers {
 		fps = append(fps, p.Fingerprint)
 	}
+	type won struct {
+		s io.ReadWriteCloser
+		p pairing.Peer
+	}
+	found := make(chan won, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sem := make(chan struct{}, acceptHandshakes)
+	handshake := func(conn net.Conn) {
+		defer wg.Done()
+		defer func() { <-sem }()
+		hctx, hcancel := context.WithTimeout(ctx, acceptHandshakeTimeout)
+		tc, key, err := lan.Server(hctx, conn, self, lan.PinFingerprint(fps...))
+		hcancel()
+		if err != nil {
+			conn.Close()
+			return
+		}
+		for _, p := range peers {
+			if p.PublicKey.Equal(key) {
+				select {
+				case found <- won{tc, p}:
+					cancel()
+				default:
+					tc.Close()
+				}
+				return
+			}
+		}
+		tc.Close()
+	}
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
+			select {
+			case w := <-found:
+				return w.s, w.p, nil
+			default:
+			}
 			if ctx.Err() != nil {
 				return nil, pairing.Peer{}, context.Cause(ctx)
 			}
 			return nil, pairing.Peer{}, err
 		}
-		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		tc, key, err := lan.Server(hctx, conn, self, lan.PinFingerprint(fps...))
-		cancel()
-		if err != nil {
+		select {
+		case sem <- struct{}{}:
+			wg.Add(1)
+			go handshake(conn)
+		default:
 			conn.Close()
-			continue
 		}
-		for _, p := range peers {
-			if p.PublicKey.Equal(key) {
-				return tc, p, nil
-			}
-		}
-		tc.Close()
 	}
 }

@@ -136,19 +136,57 @@ func cmdConnect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	return session(ctx, ev, stream, stdin, stdout)
 }
 
-// relayConnect meets peer at the relay on the channel both derive, and
-// runs the authenticated key exchange as the initiator.
+// relayConnect meets peer at the relay on the channel both derive — this
+// rendezvous period's name and its nearer neighbour's at once, so clocks a
+// little apart still meet — and runs the authenticated key exchange as the
+// initiator with whichever joins first.
 func relayConnect(ctx context.Context, url string, self *pairing.Identity, peer pairing.Peer) (io.ReadWriteCloser, error) {
-	c, err := relay.Dial(ctx, url, pairing.RendezvousName(self.Fingerprint(), peer.Fingerprint), relay.RoleConnect)
-	if err != nil {
-		return nil, err
+	names := pairing.RendezvousNames(self.Fingerprint(), peer.Fingerprint, time.Now())
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type dialed struct {
+		c   *relay.Conn
+		err error
+	}
+	got := make(chan dialed, len(names))
+	for _, name := range names {
+		go func() {
+			c, err := relay.Dial(dctx, url, name, relay.RoleConnect)
+			if err == nil {
+				if err = c.Wait(dctx); err != nil {
+					c.Close()
+					c = nil
+				}
+			}
+			got <- dialed{c, err}
+		}()
+	}
+	var c *relay.Conn
+	var firstErr error
+	for range names {
+		d := <-got
+		switch {
+		case d.err == nil && c == nil:
+			c = d.c
+			cancel() // the other name's wait ends
+		case d.err == nil:
+			d.c.Close()
+		case firstErr == nil && !errors.Is(d.err, context.Canceled):
+			firstErr = d.err
+		}
+	}
+	if c == nil {
+		if firstErr == nil {
+			firstErr = context.Cause(ctx)
+		}
+		return nil, firstErr
 	}
 	r, err := pairing.Reconnect(ctx, c, self, true, pinnedTo(peer))
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	return pairing.SecureConn(c, r.Key, true)
+	return r.Secure(c)
 }
 
 func sessionFailed(ctx context.Context, ev events, err error) error {

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"warble/internal/audio"
@@ -32,7 +33,7 @@ const pairUsage = `usage: warble pair host [-state DIR] [-via lan|ws://HOST:PORT
            [-audio] [-qr out.png] [-flash-levels FILE] [-flash-html out.html] [-flash-mode safe|full]
            [-name NAME] [-timeout 2m] [-json]
        warble pair join [-state DIR] [-via lan|ws://HOST:PORT] [-code CODE | -audio | -qr in.png | -flash trace.csv]
-           [-name NAME] [-timeout 2m] [-json]
+           [-typed] [-name NAME] [-timeout 2m] [-json]
 The host makes a code and shows it (or chirps it with -audio, writes the
 pairing URI warble:pair?code=…&via=… as a QR code with -qr, or writes it
 to be flashed with -flash-levels or -flash-html); the joiner types it (or
@@ -41,7 +42,10 @@ flashing). Both then prove they hold the same code (CPace), exchange
 identities, and remember each other in the state directory.
 On the LAN a joiner with no code lets a host started with -oob auto choose
 the challenge; a joiner whose -qr or -flash file does not exist yet asks for
-that challenge and waits for the file.
+that challenge and waits for the file. A joiner that can hear a chirped code
+offers only that, and a typed code too only with -typed. Both sides show the
+challenge chosen; a 128-bit code carries the host's choice, so a
+negotiation changed on the network fails as such.
 Exit status: 0 paired, 1 failed (wrong code, timeout, peer gone, nothing in
 the image or trace), 2 usage or an unreadable image or trace.`
 
@@ -148,6 +152,9 @@ func stateErr(err error) error {
 	e := &exitError{code: 2, msg: err.Error()}
 	if errors.Is(err, pairing.ErrCorruptState) {
 		e.hints = []string{"warble never overwrites a damaged state file; move it aside (or restore it) and run again"}
+	}
+	if errors.Is(err, pairing.ErrInsecureState) {
+		e.hints = []string{"the identity key is secret: keep the state directory (0700) and identity file (0600) to yourself, and make a new identity (warble unpair, pair again) if others may have read it"}
 	}
 	return e
 }
@@ -303,6 +310,7 @@ func cmdPairHost(args []string, stdout, stderr io.Writer) error {
 		}
 		if kind == pairing.ChallengeAudio {
 			ev.emit("code", map[string]any{"code": code.String(), "oob": "audio"}, "chirping the code "+code.String()+" (waiting for the joiner)")
+			stopChirp() // a code dropped for a new one falls silent
 			var cctx context.Context
 			cctx, stopChirp = context.WithCancel(ctx)
 			go func() {
@@ -362,42 +370,78 @@ func makeCode(kind string) (pairing.Code, error) {
 	return pairing.NewAudioCode()
 }
 
+// earlyJoinNanos is how soon after a code is shown a join is too early to
+// come from someone who read it: no person types, and no microphone or
+// camera takes in, a code that fast. Tests that join at machine speed set
+// it lower.
+var earlyJoinNanos atomic.Int64
+
+func init() { earlyJoinNanos.Store(int64(time.Second)) }
+
+// maxEarlyJoins is how many codes in a row the host gives up to joiners
+// that came too early before it stops.
+const maxEarlyJoins = 5
+
 // relay runs the host's side through a relay: the code's nameplate is the
-// rendezvous.
+// rendezvous. Only the host opens a nameplate, so nobody waits there
+// before it; a joiner that arrives before the code could have been read
+// has guessed or probed the nameplate, and the host drops that code
+// (the relay retires it) and shows a new one.
 func (h *hoster) relay(ctx context.Context, pf pairFlags, oob string) (*pairing.Result, net.Conn, error) {
 	kind := oob
-	var code pairing.Code
-	var c *relay.Conn
-	// A nameplate someone else holds is no failure of this pairing: make
-	// another code.
-	for range 5 {
-		var err error
-		if code, err = makeCode(kind); err != nil {
+	for early := 0; ; early++ {
+		code, c, err := h.openNameplate(ctx, pf, kind)
+		if err != nil {
 			return nil, nil, err
 		}
-		c, err = relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleHost)
+		if err := h.show(code, kind); err != nil {
+			c.Fail("pairing failed")
+			c.Close()
+			return nil, nil, err
+		}
+		shown := time.Now()
+		if err := c.Wait(ctx); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		if time.Since(shown) < time.Duration(earlyJoinNanos.Load()) {
+			c.Fail("joined before the code could have been read")
+			c.Close()
+			h.ev.emit("early-join", map[string]any{"nameplate": code.Nameplate()},
+				"warble: someone joined nameplate "+code.Nameplate()+" before the code could have been read; that code is dropped")
+			if early+1 >= maxEarlyJoins {
+				return nil, nil, fmt.Errorf("%d codes in a row were joined before they could have been read: someone is probing the relay", maxEarlyJoins)
+			}
+			continue
+		}
+		res, err := pairing.Host(ctx, c, code, h.self, h.info)
+		if err != nil {
+			c.Fail(failReason(err))
+			c.Close()
+			return nil, nil, err
+		}
+		return res, c, nil
+	}
+}
+
+// openNameplate makes a code for kind and opens its nameplate at the relay.
+// A nameplate someone else holds is no failure of this pairing: it makes
+// another code.
+func (h *hoster) openNameplate(ctx context.Context, pf pairFlags, kind string) (pairing.Code, *relay.Conn, error) {
+	for range 5 {
+		code, err := makeCode(kind)
+		if err != nil {
+			return pairing.Code{}, nil, err
+		}
+		c, err := relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleHost)
 		if err == nil {
-			break
+			return code, c, nil
 		}
 		if !errors.Is(err, relay.ErrTaken) && !errors.Is(err, relay.ErrRetired) {
-			return nil, nil, err
+			return pairing.Code{}, nil, err
 		}
 	}
-	if c == nil {
-		return nil, nil, errors.New("the relay has no free nameplate; try again")
-	}
-	if err := h.show(code, kind); err != nil {
-		c.Fail("pairing failed")
-		c.Close()
-		return nil, nil, err
-	}
-	res, err := pairing.Host(ctx, c, code, h.self, h.info)
-	if err != nil {
-		c.Fail(failReason(err))
-		c.Close()
-		return nil, nil, err
-	}
-	return res, c, nil
+	return pairing.Code{}, nil, errors.New("the relay has no free nameplate; try again")
 }
 
 func failReason(err error) string {
@@ -443,12 +487,22 @@ func finishPair(ctx context.Context, ev events, store *pairing.Store, self *pair
 			ev.emit("failed", map[string]any{"reason": context.Cause(ctx).Error()}, "")
 		}
 		return deviceErr(context.Cause(ctx), false)
+	case errors.Is(err, pairing.ErrNegotiation):
+		reason = "the two sides saw different challenge negotiations: someone on the network changed the offer or the choice"
+		hints = []string{"nothing was paired; pair again, and check that both sides show the same challenge"}
 	case errors.Is(err, pairing.ErrWrongCode):
 		reason = "wrong code: the two sides do not hold the same code"
 		hints = []string{"the code is used up; start the host again for a new code, and type it exactly"}
 	case ctx.Err() != nil:
 		reason = fmt.Sprintf("%v before the pairing completed", context.Cause(ctx))
 		hints = []string{"start both sides within -timeout, on the same network or with the same -via relay"}
+	}
+	var th *triedHost
+	if errors.As(err, &th) {
+		if !strings.Contains(reason, th.addr) {
+			reason = fmt.Sprintf("%s (host %q at %s)", reason, th.name, th.addr)
+		}
+		hints = append(hints, "warble tried only that host; if it is not the device you meant, someone on this network answered in its place: check the name and address on the host's screen")
 	}
 	reason = strings.TrimPrefix(reason, "pairing: ")
 	if ev.asJSON {
@@ -462,6 +516,7 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	var pf pairFlags
 	pf.add(fs)
 	codeArg := fs.String("code", "", "the code the host shows")
+	typed := fs.Bool("typed", false, "on the LAN with no code, also offer to type a code when this device can take a stronger challenge (sound, QR, flash); a typed code has 24 bits")
 	var later lateInvite
 	qrIn := fs.String("qr", "", "read the pairing URI (code, and LAN or relay) from the QR code in this image (PNG, JPEG or GIF)")
 	flashIn := fs.String("flash", "", "read the flashed code from this light sensor trace (CSV t,value lines, as 'warble flash-decode' reads)")
@@ -566,7 +621,7 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	var res *pairing.Result
 	var conn net.Conn
 	if pf.via == "lan" {
-		res, conn, err = lanJoin(ctx, pf, code, later, self, info, stdin, stderr, ev)
+		res, conn, err = lanJoin(ctx, pf, code, later, *typed, self, info, stdin, stderr, ev)
 	} else {
 		var c *relay.Conn
 		c, err = relay.Dial(ctx, pf.via, code.Nameplate(), relay.RoleJoin)
@@ -579,8 +634,11 @@ func cmdPairJoin(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 				conn = c
 			}
 		}
-		if errors.Is(err, relay.ErrRetired) {
+		switch {
+		case errors.Is(err, relay.ErrRetired):
 			err = fmt.Errorf("%w: the code was already used (each code pairs once, and a failed attempt retires it)", err)
+		case errors.Is(err, relay.ErrNoSuchPairing):
+			err = fmt.Errorf("%w: check the code, and that the host is still running and shows it", err)
 		}
 	}
 	if conn != nil {
@@ -694,71 +752,149 @@ func hearCode(ctx context.Context, device string) (pairing.Code, error) {
 	}
 }
 
+// Attempts on the LAN: how many joiners may try one code before the host
+// retires it and shows a new one, and how long a joiner that has the code
+// may take over the handshake before the next one gets its turn.
+const (
+	lanAttempts       = 3
+	lanAttemptTimeout = 30 * time.Second
+)
+
 // lan runs the host's side on the LAN: it listens on TCP, advertises with
-// mDNS (the code's discriminator, or that it negotiates), pairs with the
-// first joiner and turns away the rest, and then hands the connection
-// over to TLS 1.3 pinned to the peer's key.
+// mDNS (the code's discriminator, or that it negotiates), and pairs with
+// the first joiner that completes the handshake — someone else who
+// connects first and fails does not end the wait. After lanAttempts
+// failures it retires the code and shows a new one. Then it hands the
+// connection over to TLS 1.3 pinned to the peer's key.
 func (h *hoster) lan(ctx context.Context, pf pairFlags, oob string) (*pairing.Result, net.Conn, error) {
 	ifaces, err := lan.Interfaces(pf.iface)
 	if err != nil {
 		return nil, nil, usageErr("%v", err)
 	}
+	for {
+		res, conn, err := h.lanRound(ctx, ifaces, oob)
+		if errors.Is(err, pairing.ErrAttemptsUsed) && ctx.Err() == nil {
+			h.ev.emit("retired", map[string]any{"attempts": lanAttempts},
+				fmt.Sprintf("warble: %d attempts failed; that code is retired", lanAttempts))
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		tc, _, err := lan.Server(ctx, conn, h.self, lan.PinKey(res.PeerKey))
+		if err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("pinned TLS after pairing: %w", err)
+		}
+		return res, tc, nil
+	}
+}
+
+// lanRound advertises one code (or the negotiation) and serves joiners
+// until one pairs or lanAttempts have failed.
+func (h *hoster) lanRound(ctx context.Context, ifaces []net.Interface, oob string) (*pairing.Result, net.Conn, error) {
 	ln, err := lan.Listen()
 	if err != nil {
 		return nil, nil, err
 	}
+	defer ln.Close()
 	adv := lan.Advert{Port: lan.Port(ln), Name: h.info.Name}
 	var code pairing.Code
-	kind := oob
 	if oob == "auto" {
 		adv.Negotiate = true
 	} else {
-		if code, err = makeCode(kind); err != nil {
-			ln.Close()
+		if code, err = makeCode(oob); err != nil {
 			return nil, nil, err
 		}
 		adv.Discriminator = lan.Discriminator(code.Nameplate())
 	}
 	ad, err := lan.Advertise(adv, ifaces)
 	if err != nil {
-		ln.Close()
 		return nil, nil, err
 	}
 	defer ad.Close()
 	if oob == "auto" {
 		h.ev.emit("waiting", map[string]any{"oob": "auto", "challenges": h.canGive},
 			"waiting for a joiner on the LAN to say which challenge it can take ("+strings.Join(h.canGive, ", ")+")")
-	} else if err := h.show(code, kind); err != nil {
-		ln.Close()
+	} else if err := h.show(code, oob); err != nil {
 		return nil, nil, err
 	}
-	res, conn, err := pairing.Serve(ctx, ln, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
-		if oob != "auto" {
-			return pairing.Host(ctx, c, code, h.self, h.info)
+	return pairing.Serve(ctx, ln, lanAttempts, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
+		res, err := h.lanAttempt(ctx, c, oob, code)
+		if err != nil && ctx.Err() == nil {
+			h.ev.emit("attempt-failed", map[string]any{"from": c.RemoteAddr().String(), "reason": strings.TrimPrefix(err.Error(), "pairing: ")},
+				fmt.Sprintf("warble: a pairing attempt from %s failed: %s; still waiting", c.RemoteAddr(), strings.TrimPrefix(err.Error(), "pairing: ")))
 		}
-		n, err := pairing.Choose(ctx, c, h.canGive)
-		if err != nil {
-			return nil, err
-		}
-		kind = n.Chosen
-		h.ev.emit("challenge", map[string]any{"oob": kind}, "the joiner takes the challenge: "+kind)
-		if code, err = makeCode(kind); err != nil {
-			return nil, err
-		}
-		if err := h.show(code, kind); err != nil {
-			return nil, err
-		}
-		return pairing.HostNegotiated(ctx, c, n, code, h.self, h.info)
+		return res, err
 	})
-	if err != nil {
-		return nil, nil, err
+}
+
+// lanAttempt runs one joiner's attempt: the handshake with the code shown,
+// or the negotiation and then a code for the challenge chosen.
+func (h *hoster) lanAttempt(ctx context.Context, c net.Conn, oob string, code pairing.Code) (*pairing.Result, error) {
+	if oob != "auto" {
+		// The joiner already has the code: the handshake is quick, and a
+		// joiner that stalls does not hold up the next for long.
+		actx, cancel := context.WithTimeout(ctx, lanAttemptTimeout)
+		defer cancel()
+		return pairing.Host(actx, c, code, h.self, h.info)
 	}
-	tc, _, err := lan.Server(ctx, conn, h.self, lan.PinKey(res.PeerKey))
+	// A joiner offers as soon as it connects; one that says nothing does
+	// not hold up the next for long.
+	cctx, cancel := context.WithTimeout(ctx, lanAttemptTimeout)
+	n, err := pairing.Choose(cctx, c, h.canGive)
+	cancel()
 	if err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("pinned TLS after pairing: %w", err)
+		return nil, err
 	}
-	return res, tc, nil
+	kind := n.Chosen
+	h.ev.emit("challenge", map[string]any{"oob": kind, "offered": n.Offered}, "the joiner takes the challenge: "+kind+" (it offered "+strings.Join(n.Offered, ", ")+")")
+	if code, err = makeCode(kind); err != nil {
+		return nil, err
+	}
+	// A code nobody types carries the negotiation as this host saw it, so
+	// the joiner can tell a changed negotiation from a wrong code.
+	if kind != pairing.ChallengeCode {
+		if code, err = code.WithNegotiation(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.show(code, kind); err != nil {
+		return nil, err
+	}
+	return pairing.HostNegotiated(ctx, c, n, code, h.self, h.info)
+}
+
+// triedHost is a LAN pairing that failed against the host it names.
+type triedHost struct {
+	name, addr string
+	err        error
+}
+
+func (t *triedHost) Error() string {
+	return fmt.Sprintf("pairing with %q at %s: %v", t.name, t.addr, strings.TrimPrefix(t.err.Error(), "pairing: "))
+}
+
+func (t *triedHost) Unwrap() error { return t.err }
+
+// joinerOffer is what a joiner offers in the challenge negotiation: the
+// challenge its -qr or -flash file names, else audio when it has a
+// microphone, else a typed code. A typed code (24 bits) joins a stronger
+// challenge only when the user asks (-typed): offered as a fallback, it is
+// what a man in the middle who strips the stronger one would get the host
+// to choose.
+func joinerOffer(later string, mic, typed bool) []string {
+	var take []string
+	switch {
+	case later != "":
+		take = []string{later}
+	case mic:
+		take = []string{pairing.ChallengeAudio}
+	}
+	if len(take) == 0 || typed {
+		take = append(take, pairing.ChallengeCode)
+	}
+	return take
 }
 
 // microphone reports whether this warble can listen for a chirped code.
@@ -778,7 +914,7 @@ func microphone() bool {
 // lanJoin finds the host on the LAN — the one advertising the code's
 // discriminator, or with no code one that negotiates — pairs, and hands
 // the connection over to TLS 1.3 pinned to the host's key.
-func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInvite, self *pairing.Identity, info pairing.Info, stdin io.Reader, stderr io.Writer, ev events) (*pairing.Result, net.Conn, error) {
+func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInvite, typed bool, self *pairing.Identity, info pairing.Info, stdin io.Reader, stderr io.Writer, ev events) (*pairing.Result, net.Conn, error) {
 	ifaces, err := lan.Interfaces(pf.iface)
 	if err != nil {
 		return nil, nil, usageErr("%v", err)
@@ -791,19 +927,18 @@ func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInv
 	if err != nil {
 		return nil, nil, err
 	}
-	ev.emit("found", map[string]any{"host": e.Name, "instance": e.Instance}, fmt.Sprintf("found %q on the LAN", e.Name))
+	addr := conn.RemoteAddr().String()
+	ev.emit("found", map[string]any{"host": e.Name, "instance": e.Instance, "addr": addr}, fmt.Sprintf("found %q at %s on the LAN", e.Name, addr))
 	res, err := func() (*pairing.Result, error) {
 		if !code.IsZero() {
 			return pairing.Join(ctx, conn, code, self, info)
 		}
-		canTake := []string{pairing.ChallengeCode}
-		switch {
-		case later.kind != "":
-			canTake = []string{later.kind}
-		case microphone():
-			canTake = append([]string{pairing.ChallengeAudio}, canTake...)
-		}
+		canTake := joinerOffer(later.kind, microphone(), typed)
 		n, err := pairing.Offer(ctx, conn, canTake)
+		if errors.Is(err, pairing.ErrNoChallenge) && !slices.Contains(canTake, pairing.ChallengeCode) {
+			return nil, &exitError{code: 1, msg: strings.TrimPrefix(err.Error(), "pairing: "),
+				hints: []string{"this device offered only " + strings.Join(canTake, ", ") + "; to take a typed code instead (24 bits, weaker), join with -typed"}}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -836,7 +971,9 @@ func lanJoin(ctx context.Context, pf pairFlags, code pairing.Code, later lateInv
 	}()
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		// Anyone on the network can advertise a host; say which one was
+		// tried, and try no other: each try is a guess at the code.
+		return nil, nil, &triedHost{name: e.Name, addr: addr, err: err}
 	}
 	tc, _, err := lan.Client(ctx, conn, self, lan.PinKey(res.PeerKey))
 	if err != nil {

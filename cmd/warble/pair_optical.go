@@ -112,7 +112,9 @@ func (o hostOptical) files() []string {
 }
 
 // writeFileAtomic writes name through a temporary file in the same folder,
-// renamed into place, so a reader never sees half of it.
+// renamed into place, so a reader never sees half of it. The file is
+// readable by its owner only (0600): a QR code, flash levels or flashing
+// page carries the 128-bit pairing secret.
 func writeFileAtomic(name string, write func(io.Writer) error) error {
 	dir, base := filepath.Split(name)
 	if dir == "" {
@@ -128,7 +130,7 @@ func writeFileAtomic(name string, write func(io.Writer) error) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp, 0o644)
+		err = os.Chmod(tmp, 0o600)
 	}
 	if err == nil {
 		err = os.Rename(tmp, name)

@@ -431,8 +431,9 @@ func TestPairOpticalOverLAN(t *testing.T) {
 	}
 
 	// Negotiated, but what the camera saw holds no QR code: the joiner
-	// says so (exit 1), the host fails too, and neither keeps a record.
-	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-oob", "auto", "-qr", filepath.Join(dir, "shown.png"), "-timeout", "20s", "-json")
+	// says so (exit 1), the host sees the attempt fail and waits on for
+	// another until its timeout, and neither keeps a record.
+	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-oob", "auto", "-qr", filepath.Join(dir, "shown.png"), "-timeout", "10s", "-json")
 	host.next(t, "waiting")
 	seen := filepath.Join(dir, "seen.png")
 	e := filepath.Join(dir, "e")
@@ -443,6 +444,7 @@ func TestPairOpticalOverLAN(t *testing.T) {
 	join.next(t, "challenge")
 	writePNG(t, seen, image.NewGray(image.Rect(0, 0, 64, 64)))
 	jf := join.next(t, "failed")
+	host.next(t, "attempt-failed")
 	host.next(t, "failed")
 	hr, jr := host.wait(t), join.wait(t)
 	if hr.code != 1 || jr.code != 1 || !strings.Contains(jf["reason"].(string), "no QR code found") {

@@ -246,7 +246,7 @@ func TestPairSecondJoinerThroughRelay(t *testing.T) {
 }
 
 func TestPairUsage(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state") // warble makes it private
 	for _, args := range [][]string{
 		{"pair"},
 		{"pair", "dance"},
@@ -273,7 +273,7 @@ func TestPairUsage(t *testing.T) {
 }
 
 func TestPeersAndUnpair(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state") // warble makes it private
 	r := warble(t, nil, "peers", "-state", dir)
 	r.want(t, 0, "peers")
 	if !strings.Contains(r.stdout, "no paired peers") || !strings.Contains(r.stdout, selfOf(t, dir)) {
@@ -302,7 +302,8 @@ func TestPeersAndUnpair(t *testing.T) {
 }
 
 func TestCorruptStateIsReported(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "state")
+	os.Mkdir(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, pairing.IdentityFile), []byte("junk"), 0o600)
 	r := warble(t, nil, "peers", "-state", dir)
 	r.want(t, 2, "peers with a corrupt identity")
@@ -370,12 +371,13 @@ func TestPairOverLAN(t *testing.T) {
 	}
 
 	// Negotiated: the joiner has no code and takes the one the host shows,
-	// typed on its stdin.
+	// typed on its stdin (-typed: it may have a microphone here, and then
+	// offers a typed code only when asked).
 	c := filepath.Join(t.TempDir(), "c")
 	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-oob", "auto", "-timeout", "20s", "-json")
 	host.next(t, "waiting")
 	typed, typing := io.Pipe()
-	join = start(t, typed, "pair", "join", "-state", c, "-iface", "lo", "-timeout", "20s", "-json")
+	join = start(t, typed, "pair", "join", "-state", c, "-iface", "lo", "-typed", "-timeout", "20s", "-json")
 	join.next(t, "found")
 	if ch := host.next(t, "challenge"); ch["oob"] != "code" {
 		t.Fatalf("host chose %v", ch)
@@ -415,11 +417,13 @@ func TestPairOverLAN(t *testing.T) {
 	if err != nil || shown["oob"] != "qr" || !qrCode.Audio() {
 		t.Fatalf("qr code event %v: %v", shown, err)
 	}
-	if u, err := pairing.ParseURI(shown["uri"].(string)); err != nil || u.Code != qrCode || u.Via != pairing.ViaLAN {
+	u, err := pairing.ParseURI(shown["uri"].(string))
+	if err != nil || u.Code.String() != qrCode.String() || u.Via != pairing.ViaLAN {
 		t.Fatalf("qr code event %v: uri %+v, %v", shown, u, err)
 	}
+	// The code as scanned carries the host's view of the negotiation.
 	camera, _ := pairing.NewIdentity()
-	if _, err := pairing.JoinNegotiated(ctx, conn, n, qrCode, camera, pairing.Info{Name: "camera"}); err != nil {
+	if _, err := pairing.JoinNegotiated(ctx, conn, n, u.Code, camera, pairing.Info{Name: "camera"}); err != nil {
 		t.Fatalf("join with the QR code: %v", err)
 	}
 	if _, _, err := lan.Client(ctx, conn, camera, lan.PinFingerprint(fa)); err != nil {
@@ -431,20 +435,78 @@ func TestPairOverLAN(t *testing.T) {
 		t.Fatalf("qr host exit %d: %s", hr.code, hr.stderr)
 	}
 
-	// A mistyped code never pairs, and both sides say so.
-	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-timeout", "20s", "-json")
+	// A mistyped code never pairs, and both sides say so; the joiner
+	// names the host it tried. The host keeps waiting, and the right code
+	// still pairs.
+	host = start(t, nil, "pair", "host", "-state", a, "-iface", "lo", "-name", "tv", "-timeout", "20s", "-json")
 	code = host.next(t, "code")["code"].(string)
 	wrong := code[:len(code)-1] + string(rune('a'+(code[len(code)-1]-'a'+1)%26))
 	d := filepath.Join(t.TempDir(), "d")
 	join = start(t, nil, "pair", "join", "-state", d, "-iface", "lo", "-code", wrong, "-timeout", "20s", "-json")
 	join.next(t, "found")
-	host.next(t, "failed")
+	if f := host.next(t, "attempt-failed"); !strings.Contains(f["reason"].(string), "wrong code") {
+		t.Fatalf("host's attempt-failed event: %v", f)
+	}
 	join.next(t, "failed")
-	if hr, jr := host.wait(t), join.wait(t); hr.code != 1 || jr.code != 1 || !strings.Contains(hr.stderr, "wrong code") || !strings.Contains(jr.stderr, "wrong code") {
-		t.Fatalf("wrong code: exit host %d (%s), join %d (%s)", hr.code, hr.stderr, jr.code, jr.stderr)
+	if jr := join.wait(t); jr.code != 1 || !strings.Contains(jr.stderr, "wrong code") || !strings.Contains(jr.stderr, `"tv" at 127.0.0.1:`) {
+		t.Fatalf("wrong code: join exit %d (%s)", jr.code, jr.stderr)
 	}
 	if len(peersOf(t, d)) != 0 || len(peersOf(t, a)) != 3 {
 		t.Fatalf("records after a wrong code: %d and %d", len(peersOf(t, d)), len(peersOf(t, a)))
+	}
+	join = start(t, nil, "pair", "join", "-state", d, "-iface", "lo", "-code", code, "-timeout", "20s", "-json")
+	host.next(t, "paired")
+	join.next(t, "found")
+	join.next(t, "paired")
+	if hr, jr := host.wait(t), join.wait(t); hr.code != 0 || jr.code != 0 {
+		t.Fatalf("right code after a wrong one: exit host %d (%s), join %d (%s)", hr.code, hr.stderr, jr.code, jr.stderr)
+	}
+	if len(peersOf(t, d)) != 1 || len(peersOf(t, a)) != 4 {
+		t.Fatalf("records after the right code: %d and %d", len(peersOf(t, d)), len(peersOf(t, a)))
+	}
+
+	// Someone else on the network advertises the code's discriminator
+	// (the nameplate is no secret) and answers the joiner: the joiner
+	// fails against it, says which host it tried, and tries no other.
+	evilLn, err := lan.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer evilLn.Close()
+	spoofed := pairing.Code{}
+	if spoofed, err = pairing.ParseCode("42-guitar-kitten-maple"); err != nil {
+		t.Fatal(err)
+	}
+	evilAd, err := lan.Advertise(lan.Advert{Port: lan.Port(evilLn), Name: "evil", Discriminator: lan.Discriminator(spoofed.Nameplate())}, ifaces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer evilAd.Close()
+	tries := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { tries <- n }()
+		for {
+			c, err := evilLn.Accept()
+			if err != nil {
+				return
+			}
+			n++
+			guess, _ := pairing.ParseCode("42-otter-onion-orbit")
+			evil, _ := pairing.NewIdentity()
+			pairing.Host(ctx, c, guess, evil, pairing.Info{Name: "evil"})
+			c.Close()
+		}
+	}()
+	e := filepath.Join(t.TempDir(), "e")
+	r := warble(t, nil, "pair", "join", "-state", e, "-iface", "lo", "-code", spoofed.String(), "-timeout", "20s")
+	r.want(t, 1, "join answered by an impostor")
+	if !strings.Contains(r.stderr, `"evil" at 127.0.0.1:`) || !strings.Contains(r.stderr, "wrong code") {
+		t.Fatalf("the joiner does not name the host it tried: %s", r.stderr)
+	}
+	evilLn.Close()
+	if n := <-tries; n != 1 {
+		t.Fatalf("the impostor got %d attempts, want 1", n)
 	}
 
 	// Reconnection on the LAN: pinned TLS 1.3, no code.
@@ -458,8 +520,20 @@ func TestPairOverLAN(t *testing.T) {
 		code := run([]string{"accept", "-state", a, "-iface", "lo", "-peer", fb, "-timeout", "20s"}, strings.NewReader("from accept"), &o, &e)
 		accepted <- out{code, o.String(), e.String()}
 	}()
+	// Two clients connect to accept and say nothing: the handshakes run
+	// side by side, so they hold up nobody.
+	stall, acceptor, err := lan.Find(ctx, ifaces, lan.ForPeer(fa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	stall2, err := lan.Dial(ctx, acceptor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall2.Close()
 	var cout, cerr bytes.Buffer
-	ccode := run([]string{"connect", "-state", b, "-iface", "lo", "-timeout", "20s", "tv"}, strings.NewReader("from connect"), &cout, &cerr)
+	ccode := run([]string{"connect", "-state", b, "-iface", "lo", "-timeout", "15s", "tv"}, strings.NewReader("from connect"), &cout, &cerr)
 	ar := <-accepted
 	if ccode != 0 || ar.code != 0 || cout.String() != "from accept" || ar.stdout != "from connect" {
 		t.Fatalf("connect exit %d %q (%s); accept exit %d %q (%s)", ccode, cout.String(), cerr.String(), ar.code, ar.stdout, ar.stderr)

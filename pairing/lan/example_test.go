@@ -34,7 +34,7 @@ func Example_host() {
 	}
 	defer ad.Close()
 	fmt.Println("code:", code)
-	res, conn, err := pairing.Serve(ctx, ln, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
+	res, conn, err := pairing.Serve(ctx, ln, 3, func(ctx context.Context, c net.Conn) (*pairing.Result, error) {
 		return pairing.Host(ctx, c, code, self, pairing.Info{Name: "kitchen"})
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -131,18 +132,34 @@ func TestDiscriminator(t *testing.T) {
 func TestTXTRoundTrip(t *testing.T) {
 	fp := identity(t).Fingerprint()
 	a := Advert{Port: 1234, Name: "kitchen\nspeaker", Discriminator: Discriminator("42"), Negotiate: true, Fingerprint: fp}
+	salt := []byte("12345678")
 	var e Entry
-	if err := parseTXT(a.txt(), &e); err != nil {
+	if err := parseTXT(a.txt(salt), &e); err != nil {
 		t.Fatal(err)
 	}
-	if e.Discriminator != a.Discriminator || !e.Negotiate || e.Fingerprint != fp || e.Name != "kitchen?speaker" {
-		t.Fatalf("TXT %q read back as %+v", a.txt(), e)
+	if e.Discriminator != a.Discriminator || !e.Negotiate || !e.Is(fp) || e.Name != "kitchen?speaker" {
+		t.Fatalf("TXT %q read back as %+v", a.txt(salt), e)
+	}
+	if e.Is(identity(t).Fingerprint()) {
+		t.Fatal("the blinded fingerprint matched another device")
+	}
+	// The record never holds the fingerprint, and two adverts of one
+	// device (two salts) cannot be linked by it.
+	other := a.txt([]byte("87654321"))
+	for _, f := range append(a.txt(salt), other...) {
+		if strings.Contains(f, fp) || strings.Contains(f, fp[:16]) {
+			t.Fatalf("TXT field %q shows the fingerprint", f)
+		}
+	}
+	if slices.Equal(a.txt(salt), other) {
+		t.Fatal("two adverts with different salts have the same record")
 	}
 	for _, bad := range [][]string{
 		{"d=" + Discriminator("1")},
-		{"v=2"},
-		{"v=1", "d=xyz"},
-		{"v=1", "fp=00"},
+		{"v=1"},
+		{"v=2", "d=xyz"},
+		{"v=2", "fp=00"},
+		{"v=2", "fp=" + fp},
 	} {
 		if err := parseTXT(bad, &Entry{}); err == nil || !strings.HasPrefix(err.Error(), "lan: ") {
 			t.Errorf("TXT %q: %v, want a lan: error", bad, err)
@@ -160,8 +177,9 @@ func TestInterfacesByName(t *testing.T) {
 }
 
 func FuzzParseTXT(f *testing.F) {
-	f.Add("v=1\x00d=3fa2c41e\x00name=tv")
-	f.Add("v=1\x00neg=1")
+	f.Add("v=2\x00d=3fa2c41e\x00name=tv")
+	f.Add("v=2\x00neg=1")
+	f.Add("v=2\x00fp=" + blindFingerprint(strings.Repeat("ab", 32), []byte("saltsalt")))
 	f.Add("v=1\x00fp=" + strings.Repeat("ab", 32))
 	f.Add("v=2\x00d=zz")
 	f.Add("")
@@ -173,8 +191,8 @@ func FuzzParseTXT(f *testing.F) {
 		if e.Discriminator != "" && !isHex(e.Discriminator, discriminatorN) {
 			t.Fatalf("bad discriminator %q accepted", e.Discriminator)
 		}
-		if e.Fingerprint != "" && !pairing.ValidFingerprint(e.Fingerprint) {
-			t.Fatalf("bad fingerprint %q accepted", e.Fingerprint)
+		if e.fpSalt != nil && (len(e.fpSalt) != fpSaltLen || len(e.fpTag) != fpTagLen) {
+			t.Fatalf("bad blinded fingerprint %x.%x accepted", e.fpSalt, e.fpTag)
 		}
 		if len(e.Name) > maxNameLen {
 			t.Fatalf("name of %d bytes accepted", len(e.Name))

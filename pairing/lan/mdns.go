@@ -8,16 +8,21 @@
 //
 // # TXT record
 //
-//	v=1            protocol version
-//	d=3fa2c41e     discriminator: [Discriminator] of the code's nameplate
-//	neg=1          the host negotiates the challenge (no code yet)
-//	fp=<64 hex>    the device's fingerprint, when it accepts reconnections
-//	name=<text>    the device's name, for people
+//	v=2                 protocol version
+//	d=3fa2c41e          discriminator: [Discriminator] of the code's nameplate
+//	neg=1               the host negotiates the challenge (no code yet)
+//	fp=<16 hex>.<32 hex> the device's fingerprint, blinded: a random salt, new
+//	                    for each advert, and a hash of the salt and the
+//	                    fingerprint, when it accepts reconnections
+//	name=<text>         the device's name, for people
 //
 // A joiner with a code looks for its discriminator, so among many hosts on
 // one network it picks the one that made its code; a device reconnecting
-// looks for its peer's fingerprint. Neither is secret: the handshake or
-// the pinned TLS proves who is who.
+// looks for an advert whose blinded fingerprint its peer's fingerprint
+// matches ([ForPeer]). Someone who does not know the fingerprint learns
+// nothing from the blinded value, and cannot tell that two adverts (of two
+// accept runs) came from one device. Neither field is secret or proof:
+// the handshake or the pinned TLS proves who is who.
 //
 // # Interfaces
 //
@@ -29,6 +34,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +43,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/mdns"
@@ -48,7 +55,9 @@ const Service = "_warble._tcp"
 
 const (
 	domain         = "local."
-	txtVersion     = "1"
+	txtVersion     = "2"
+	fpSaltLen      = 8  // bytes of salt in a blinded fingerprint
+	fpTagLen       = 16 // bytes of hash in a blinded fingerprint
 	maxNameLen     = 63
 	queryInterval  = time.Second
 	discriminatorN = 8 // hex digits
@@ -109,8 +118,18 @@ type Advert struct {
 	Fingerprint   string // its fingerprint, when it accepts reconnections
 }
 
-// txt is the advert's TXT record.
-func (a Advert) txt() []string {
+// blindFingerprint is the fp= value for fp under salt.
+func blindFingerprint(fp string, salt []byte) string {
+	return hex.EncodeToString(salt) + "." + hex.EncodeToString(fpTag(fp, salt))
+}
+
+func fpTag(fp string, salt []byte) []byte {
+	h := sha256.Sum256(append(append([]byte("warble lan fingerprint v2\x00"), salt...), fp...))
+	return h[:fpTagLen]
+}
+
+// txt is the advert's TXT record, the fingerprint blinded with salt.
+func (a Advert) txt(salt []byte) []string {
 	t := []string{"v=" + txtVersion}
 	if a.Discriminator != "" {
 		t = append(t, "d="+a.Discriminator)
@@ -119,7 +138,7 @@ func (a Advert) txt() []string {
 		t = append(t, "neg=1")
 	}
 	if a.Fingerprint != "" {
-		t = append(t, "fp="+a.Fingerprint)
+		t = append(t, "fp="+blindFingerprint(a.Fingerprint, salt))
 	}
 	if a.Name != "" {
 		t = append(t, "name="+cleanName(a.Name))
@@ -148,7 +167,13 @@ type Entry struct {
 	Name          string
 	Discriminator string
 	Negotiate     bool
-	Fingerprint   string
+	// fpSalt and fpTag are the blinded fingerprint; see [Entry.Is].
+	fpSalt, fpTag []byte
+}
+
+// Is reports whether the entry's blinded fingerprint is fp's.
+func (e Entry) Is(fp string) bool {
+	return len(e.fpSalt) == fpSaltLen && subtle.ConstantTimeCompare(e.fpTag, fpTag(fp, e.fpSalt)) == 1
 }
 
 // parseTXT reads a TXT record into e. It keeps the fields it understands
@@ -168,10 +193,12 @@ func parseTXT(fields []string, e *Entry) error {
 		case "neg":
 			e.Negotiate = v == "1"
 		case "fp":
-			if !pairing.ValidFingerprint(v) {
-				return fmt.Errorf("lan: TXT fingerprint %q is not one", clip(v))
+			salt, tag, ok := strings.Cut(v, ".")
+			if !ok || !isHex(salt, 2*fpSaltLen) || !isHex(tag, 2*fpTagLen) {
+				return fmt.Errorf("lan: TXT fingerprint %q is not a blinded one", clip(v))
 			}
-			e.Fingerprint = v
+			e.fpSalt, _ = hex.DecodeString(salt)
+			e.fpTag, _ = hex.DecodeString(tag)
 		case "name":
 			e.Name = cleanName(v)
 		}
@@ -194,11 +221,12 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// cleanName makes s printable and at most maxNameLen bytes.
+// cleanName makes s printable (no control characters, so no terminal
+// escapes, and no bidirectional overrides) and at most maxNameLen bytes.
 func cleanName(s string) string {
 	var b strings.Builder
 	for _, c := range s {
-		if c < 0x20 || c == 0x7f || c == utf8.RuneError {
+		if !unicode.IsPrint(c) || c == utf8.RuneError {
 			c = '?'
 		}
 		if b.Len()+utf8.RuneLen(c) > maxNameLen {
@@ -235,6 +263,8 @@ func Advertise(a Advert, ifaces []net.Interface) (*Advertiser, error) {
 	var id [6]byte
 	rand.Read(id[:])
 	instance := "warble-" + hex.EncodeToString(id[:])
+	salt := make([]byte, fpSaltLen)
+	rand.Read(salt)
 	var ips []net.IP
 	for _, ifi := range ifaces {
 		addrs, err := ifi.Addrs()
@@ -252,7 +282,7 @@ func Advertise(a Advert, ifaces []net.Interface) (*Advertiser, error) {
 	if len(ips) == 0 {
 		return nil, errors.New("lan: the chosen interfaces have no usable address")
 	}
-	zone, err := mdns.NewMDNSService(instance, Service, domain, instance+"."+domain, a.Port, ips, a.txt())
+	zone, err := mdns.NewMDNSService(instance, Service, domain, instance+"."+domain, a.Port, ips, a.txt(salt))
 	if err != nil {
 		return nil, fmt.Errorf("lan: %w", err)
 	}
@@ -364,9 +394,10 @@ func ForCode(nameplate string) func(Entry) bool {
 // Negotiating matches a host that lets the joiner negotiate the challenge.
 func Negotiating(e Entry) bool { return e.Negotiate }
 
-// ForPeer matches the device whose fingerprint is fp.
+// ForPeer matches the device whose fingerprint is fp: an advert whose
+// blinded fingerprint fp matches.
 func ForPeer(fp string) func(Entry) bool {
-	return func(e Entry) bool { return e.Fingerprint == fp }
+	return func(e Entry) bool { return e.Is(fp) }
 }
 
 // Listen opens the TCP listener a host advertises, on every address; its

@@ -22,7 +22,9 @@ type Mailbox interface {
 	// Put removes it and returns it, and the nameplate is taken by the
 	// pair; otherwise s waits and Put returns nil. A nameplate that is
 	// taken, or where a side of the same role waits, gives ErrTaken; a
-	// retired one gives ErrRetired.
+	// retired one gives ErrRetired. A joiner ([RoleJoin]) never waits: on a
+	// nameplate with no host it gets ErrNoSuchPairing, and the nameplate
+	// is left as it was.
 	Put(nameplate string, s Side) (peer Side, err error)
 
 	// Leave withdraws s from nameplate. If s waits there, the nameplate is
@@ -37,8 +39,9 @@ type Mailbox interface {
 // period. The zero value is not usable; call [NewMemoryMailbox]. It is safe
 // for concurrent use.
 type MemoryMailbox struct {
-	retireFor time.Duration
-	now       func() time.Time
+	retireFor  time.Duration
+	maxRetired int
+	now        func() time.Time
 
 	mu      sync.Mutex
 	plates  map[string]*plate
@@ -56,13 +59,29 @@ type retirement struct {
 	until     time.Time
 }
 
+// DefaultMaxRetired is how many retired nameplates a [MemoryMailbox] made
+// by [NewMemoryMailbox] remembers at most.
+const DefaultMaxRetired = 100000
+
 // NewMemoryMailbox returns an empty mailbox that keeps a retired nameplate
-// closed for retireFor.
+// closed for retireFor, remembering at most [DefaultMaxRetired] of them.
 func NewMemoryMailbox(retireFor time.Duration) (*MemoryMailbox, error) {
+	return NewMemoryMailboxMax(retireFor, DefaultMaxRetired)
+}
+
+// NewMemoryMailboxMax is [NewMemoryMailbox] remembering at most maxRetired
+// retired nameplates: past that, the oldest retirement ends early, so
+// clients that pair and fail over and over cannot grow the list without
+// bound. (Only a host reopens a freed nameplate, and a guesser still gets
+// one attempt per code.)
+func NewMemoryMailboxMax(retireFor time.Duration, maxRetired int) (*MemoryMailbox, error) {
 	if retireFor <= 0 {
 		return nil, errors.New("relay: retirement period must be positive")
 	}
-	return &MemoryMailbox{retireFor: retireFor, now: time.Now, plates: map[string]*plate{}}, nil
+	if maxRetired < 1 {
+		return nil, errors.New("relay: retired nameplate limit must be at least 1")
+	}
+	return &MemoryMailbox{retireFor: retireFor, maxRetired: maxRetired, now: time.Now, plates: map[string]*plate{}}, nil
 }
 
 // Put implements [Mailbox].
@@ -72,6 +91,8 @@ func (m *MemoryMailbox) Put(nameplate string, s Side) (Side, error) {
 	m.expire()
 	p := m.plates[nameplate]
 	switch {
+	case p == nil && s.Role() == RoleJoin:
+		return nil, ErrNoSuchPairing
 	case p == nil:
 		m.plates[nameplate] = &plate{waiting: s}
 		return nil, nil
@@ -102,6 +123,9 @@ func (m *MemoryMailbox) Leave(nameplate string, s Side, retire bool) {
 		p.a, p.b = nil, nil
 		p.until = m.now().Add(m.retireFor)
 		m.retired = append(m.retired, retirement{nameplate, p.until})
+		if len(m.retired) > m.maxRetired {
+			m.forget(len(m.retired) - m.maxRetired)
+		}
 	}
 }
 
@@ -121,12 +145,20 @@ func (m *MemoryMailbox) expire() {
 		if r.until.After(now) {
 			break
 		}
+		n++
+	}
+	m.forget(n)
+}
+
+// forget ends the n oldest retirements.
+func (m *MemoryMailbox) forget(n int) {
+	if n <= 0 {
+		return
+	}
+	for _, r := range m.retired[:n] {
 		if p := m.plates[r.nameplate]; p != nil && p.until.Equal(r.until) {
 			delete(m.plates, r.nameplate)
 		}
-		n++
 	}
-	if n > 0 {
-		m.retired = append(m.retired[:0], m.retired[n:]...)
-	}
+	m.retired = append(m.retired[:0], m.retired[n:]...)
 }

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -71,5 +72,48 @@ func TestMemoryMailbox(t *testing.T) {
 	}
 	if _, err := NewMemoryMailbox(0); err == nil {
 		t.Fatal("a zero retirement period was accepted")
+	}
+}
+
+func TestMemoryMailboxJoinerNeverWaits(t *testing.T) {
+	m, err := NewMemoryMailbox(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Put("7", &testSide{RoleJoin, "squatter"}); !errors.Is(err, ErrNoSuchPairing) {
+		t.Fatalf("joiner first: %v, want ErrNoSuchPairing", err)
+	}
+	if m.Len() != 0 {
+		t.Fatal("a refused joiner left a nameplate behind")
+	}
+	if p, err := m.Put("7", &testSide{RoleHost, "host"}); p != nil || err != nil {
+		t.Fatalf("host after the refused joiner: %v, %v", p, err)
+	}
+}
+
+func TestMemoryMailboxRetiredCapped(t *testing.T) {
+	m, err := NewMemoryMailboxMax(time.Hour, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		np := fmt.Sprint(i)
+		h, j := &testSide{RoleHost, "h"}, &testSide{RoleJoin, "j"}
+		m.Put(np, h)
+		m.Put(np, j)
+		m.Leave(np, h, true)
+	}
+	if n := m.Len(); n != 3 {
+		t.Fatalf("%d nameplates remembered, want the cap of 3", n)
+	}
+	// The newest stay retired; the oldest were forgotten.
+	if _, err := m.Put("9", &testSide{RoleHost, "h"}); !errors.Is(err, ErrRetired) {
+		t.Fatalf("newest: %v, want ErrRetired", err)
+	}
+	if _, err := m.Put("0", &testSide{RoleHost, "h"}); err != nil {
+		t.Fatalf("oldest: %v, want it forgotten", err)
+	}
+	if _, err := NewMemoryMailboxMax(time.Hour, 0); err == nil {
+		t.Fatal("a zero cap was accepted")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -153,8 +154,8 @@ func parseFail(b []byte) (string, error) {
 		return "", badMessage(msgFail, 1, "reason is not UTF-8")
 	}
 	for i, c := range string(r) {
-		if c < 0x20 || c == 0x7f {
-			return "", badMessage(msgFail, 1+i, "control character in reason")
+		if !unicode.IsPrint(c) {
+			return "", badMessage(msgFail, 1+i, "unprintable character %U in reason", c)
 		}
 	}
 	return string(r), nil
@@ -179,11 +180,13 @@ func first(b []byte) byte {
 }
 
 // clip shortens s to at most n bytes without splitting a UTF-8 sequence and
-// replaces control characters, so any string makes a valid reason.
+// replaces every character that is not printable (C0 and C1 controls, so
+// terminal escapes; bidirectional overrides; invalid UTF-8) with '?', so
+// any string makes a valid reason and is safe to print.
 func clip(s string, n int) string {
 	out := make([]byte, 0, min(len(s), n))
 	for _, c := range s {
-		if c < 0x20 || c == 0x7f || c == utf8.RuneError {
+		if !unicode.IsPrint(c) || c == utf8.RuneError {
 			c = '?'
 		}
 		if len(out)+utf8.RuneLen(c) > n {

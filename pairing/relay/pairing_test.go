@@ -58,11 +58,11 @@ func TestPairingThroughRelay(t *testing.T) {
 		t.Fatalf("pairing through the relay: host %v, joiner %v", herr, jerr)
 	}
 	// The sides keep an end-to-end encrypted stream through the relay.
-	hs, err := pairing.SecureConn(host, hr.SessionKey, hr.Initiator)
+	hs, err := hr.Secure(host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := pairing.SecureConn(join, jr.SessionKey, jr.Initiator)
+	js, err := jr.Secure(join)
 	if err != nil {
 		t.Fatal(err)
 	}

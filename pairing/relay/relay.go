@@ -22,10 +22,12 @@
 //
 // # Nameplates
 //
-// A nameplate holds at most one waiting side. The first side to claim it
-// waits; a side of the other role joins it, and from then on the nameplate
-// is taken: a third client racing for it is refused with [ErrTaken], as is
-// a second side of the same role. A pairing nameplate ([RoleHost],
+// A nameplate holds at most one waiting side. Only a host opens a pairing
+// nameplate: a joiner that names one no host waits on is refused at once
+// with [ErrNoSuchPairing], and nothing is retired, so nobody can squat a
+// nameplate before the host that will pick it. A joiner joins the waiting
+// host, and from then on the nameplate is taken: a third client racing for
+// it is refused with [ErrTaken], as is a second side of the same role. A pairing nameplate ([RoleHost],
 // [RoleJoin]) is used once: when a joined pair ends, for whatever reason —
 // success, a side reporting failure (a wrong code), or a side vanishing
 // mid-handshake — the nameplate is retired and refused with [ErrRetired]
@@ -34,7 +36,7 @@
 //
 // Reconnection of sides that paired before uses [RoleAccept] and
 // [RoleConnect] on a channel both sides derive from their fingerprints
-// (pairing.RendezvousName); those
+// and the hour (pairing.RendezvousName), either side first; those
 // channels are freed, not retired, when a session ends, because the sides
 // prove their identities to each other over them and no code can be guessed.
 //
@@ -42,7 +44,13 @@
 //
 // The server bounds message size, silence ([Limits.IdleTimeout], which
 // clients keep alive with K messages), the time a side waits for its peer,
-// and connections per client IP address and in total; see [Limits]. Each
+// and connections per client address and in total; see [Limits]. It also
+// limits the rate of joins and of failed pairings per client address, so
+// one address cannot probe the nameplate space or guess codes at speed
+// ([ErrRateLimited]). A client address is an IPv4 address or an IPv6 /64,
+// the block one subscriber usually holds; behind a reverse proxy, the
+// address the proxy puts in X-Forwarded-For counts, for proxies named in
+// [Limits.TrustedProxies] only. Each
 // connection costs the server one goroutine, the one serving it.
 package relay
 
@@ -110,6 +118,13 @@ var (
 	ErrBusy       = errors.New("relay: too many connections")
 	ErrShutdown   = errors.New("relay: server shutting down")
 	ErrLost       = errors.New("relay: connection to the relay lost")
+	// ErrNoSuchPairing is a joiner's claim on a nameplate no host has
+	// opened. Nothing is retired: the code is mistyped, or the host has
+	// not started (or has already gone).
+	ErrNoSuchPairing = errors.New("relay: no such pairing (no host waits on that nameplate)")
+	// ErrRateLimited is a join from an address that joined too often, or
+	// failed too many pairings, lately.
+	ErrRateLimited = errors.New("relay: too many pairing attempts from this address; wait and try again")
 )
 
 // Close codes, in the range RFC 6455 leaves to applications.
@@ -121,6 +136,8 @@ const (
 	codePeerFailed websocket.StatusCode = 4004
 	codeTimeout    websocket.StatusCode = 4005
 	codeBusy       websocket.StatusCode = 4006
+	codeNoSuch     websocket.StatusCode = 4007
+	codeRateLimit  websocket.StatusCode = 4008
 )
 
 var codeErrors = map[websocket.StatusCode]error{
@@ -131,6 +148,8 @@ var codeErrors = map[websocket.StatusCode]error{
 	codePeerFailed:                ErrPeerFailed,
 	codeTimeout:                   ErrTimeout,
 	codeBusy:                      ErrBusy,
+	codeNoSuch:                    ErrNoSuchPairing,
+	codeRateLimit:                 ErrRateLimited,
 	websocket.StatusGoingAway:     ErrShutdown,
 	websocket.StatusMessageTooBig: ErrBadMessage,
 }

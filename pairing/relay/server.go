@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -32,6 +32,12 @@ type Limits struct {
 	MaxConnsPerIP   int           // open connections from one client address
 	MaxConns        int           // open connections in all
 	RetireFor       time.Duration // how long a used pairing nameplate stays closed
+	MaxRetired      int           // retired nameplates remembered at most (the oldest go first)
+	JoinsPerMinute  int           // pairing joins from one client address, a minute on average
+	FailuresPerHour int           // failed pairings a client address may join in an hour
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultLimits suit a public relay for pairing a few devices at a time.
@@ -42,6 +48,9 @@ var DefaultLimits = Limits{
 	MaxConnsPerIP:   32,
 	MaxConns:        10000,
 	RetireFor:       10 * time.Minute,
+	MaxRetired:      DefaultMaxRetired,
+	JoinsPerMinute:  30,
+	FailuresPerHour: 10,
 }
 
 func (l Limits) check() error {
@@ -60,6 +69,17 @@ func (l Limits) check() error {
 		return fmt.Errorf("relay: connection limit %d below 2", l.MaxConns)
 	case l.RetireFor <= 0:
 		return fmt.Errorf("relay: retirement period %v not positive", l.RetireFor)
+	case l.MaxRetired < 1:
+		return fmt.Errorf("relay: retired nameplate limit %d below 1", l.MaxRetired)
+	case l.JoinsPerMinute < 1:
+		return fmt.Errorf("relay: joins per minute %d below 1", l.JoinsPerMinute)
+	case l.FailuresPerHour < 1:
+		return fmt.Errorf("relay: failed pairings per hour %d below 1", l.FailuresPerHour)
+	}
+	for _, p := range l.TrustedProxies {
+		if !p.IsValid() {
+			return fmt.Errorf("relay: trusted proxy %v is not an address prefix", p)
+		}
 	}
 	return nil
 }
@@ -80,6 +100,9 @@ type Server struct {
 	pending  int // admitted, not yet in sides
 	handlers sync.WaitGroup
 	nextID   uint64
+	now      func() time.Time
+	joins    *limiter // joins per client address
+	failures *limiter // failed pairings per client address
 }
 
 // NewServer returns a relay with the given limits. A nil mailbox means a
@@ -90,7 +113,7 @@ func NewServer(limits Limits, mailbox Mailbox, log *slog.Logger) (*Server, error
 		return nil, err
 	}
 	if mailbox == nil {
-		m, err := NewMemoryMailbox(limits.RetireFor)
+		m, err := NewMemoryMailboxMax(limits.RetireFor, limits.MaxRetired)
 		if err != nil {
 			return nil, err
 		}
@@ -102,8 +125,36 @@ func NewServer(limits Limits, mailbox Mailbox, log *slog.Logger) (*Server, error
 	ctx, stop := context.WithCancel(context.Background())
 	return &Server{
 		limits: limits, mailbox: mailbox, log: log, ctx: ctx, stop: stop,
-		sides: map[*side]struct{}{}, perIP: map[string]int{},
+		sides: map[*side]struct{}{}, perIP: map[string]int{}, now: time.Now,
+		joins:    newLimiter(limits.JoinsPerMinute, time.Minute),
+		failures: newLimiter(limits.FailuresPerHour, time.Hour),
 	}, nil
+}
+
+// setClock replaces the clock the rate limits run on, for tests.
+func (s *Server) setClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// mayJoin spends one of key's joins, and reports whether it had one left
+// and has not failed too many pairings lately.
+func (s *Server) mayJoin(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if !s.failures.allow(key, now) {
+		return false
+	}
+	return s.joins.spend(key, now)
+}
+
+// failed counts a failed pairing against the joiner's address key.
+func (s *Server) failed(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures.spend(key, s.now())
 }
 
 // Conns reports how many client connections are open.
@@ -146,7 +197,8 @@ type side struct {
 	srv  *Server
 	conn *websocket.Conn
 	id   uint64
-	ip   string
+	ip   string // the client's address, for the log
+	who  string // the client's key for per-address limits: see clientKey
 	role Role
 	key  string // the mailbox key: pairing and reconnection kept apart
 
@@ -227,14 +279,9 @@ func (s *Server) track(sd *side) bool {
 // ServeHTTP upgrades the request to a WebSocket and serves the client until
 // it or its peer leaves.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	if ip == "" {
-		ip = "unknown"
-	}
-	if status, why := s.admit(ip); status != 0 {
+	ip := clientAddr(r, s.limits.TrustedProxies)
+	who := clientKey(ip)
+	if status, why := s.admit(who); status != 0 {
 		s.log.Info("refused", "addr", ip, "why", why)
 		http.Error(w, why, status)
 		return
@@ -245,16 +292,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.log.Info("upgrade failed", "addr", ip, "err", err)
-		s.release(ip, nil)
+		s.release(who, nil)
 		return
 	}
-	sd := &side{srv: s, conn: conn, ip: ip, welcomed: make(chan struct{})}
+	sd := &side{srv: s, conn: conn, ip: ip, who: who, welcomed: make(chan struct{})}
 	if !s.track(sd) {
 		conn.Close(websocket.StatusGoingAway, "relay shutting down")
-		s.release(ip, nil)
+		s.release(who, nil)
 		return
 	}
-	defer s.release(ip, sd)
+	defer s.release(who, sd)
 	if conn.Subprotocol() != Subprotocol {
 		conn.Close(websocket.StatusPolicyViolation, "want subprotocol "+Subprotocol)
 		return
@@ -298,8 +345,17 @@ func (sd *side) serve() {
 	}
 	log := s.log.With("conn", sd.id, "role", h.role.String(), "nameplate", h.nameplate)
 
+	if h.role == RoleJoin && !s.mayJoin(sd.who) {
+		log.Info("refused: join rate", "addr", sd.ip)
+		closeWith(sd.conn, codeRateLimit, "too many attempts")
+		return
+	}
 	found, err := s.mailbox.Put(sd.key, sd)
 	switch {
+	case errors.Is(err, ErrNoSuchPairing):
+		log.Info("refused: no such pairing", "addr", sd.ip)
+		closeWith(sd.conn, codeNoSuch, "no such pairing")
+		return
 	case errors.Is(err, ErrRetired):
 		log.Info("refused: nameplate retired")
 		closeWith(sd.conn, codeRetired, "nameplate retired")
@@ -373,7 +429,16 @@ func (sd *side) serve() {
 			reason, _ := parseFail(b)
 			log.Info("side failed", "reason", reason)
 			ended = true
-			if p := sd.getPeer(); p != nil {
+			p := sd.getPeer()
+			// A failed pairing counts against the joiner, the side
+			// that could be guessing.
+			switch {
+			case sd.role == RoleJoin:
+				s.failed(sd.who)
+			case sd.role == RoleHost && p != nil:
+				s.failed(p.who)
+			}
+			if p != nil {
 				go closeWith(p.conn, codePeerFailed, reason)
 			}
 			closeWith(sd.conn, websocket.StatusNormalClosure, "")

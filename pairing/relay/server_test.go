@@ -26,6 +26,8 @@ func testLimits() Limits {
 	l := DefaultLimits
 	l.MaxConnsPerIP = 10000
 	l.MaxConns = 10000
+	l.JoinsPerMinute = 100000
+	l.FailuresPerHour = 100000
 	return l
 }
 
@@ -161,6 +163,12 @@ func TestConcurrentPairingsNotCrossed(t *testing.T) {
 		defer wg.Done()
 		np := fmt.Sprintf("%d-pair", i)
 		c, err := Dial(ctx, url, np, role)
+		// Only a host opens a nameplate: a joiner that came first
+		// tries again.
+		for errors.Is(err, ErrNoSuchPairing) && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+			c, err = Dial(ctx, url, np, role)
+		}
 		if err != nil {
 			errs <- fmt.Errorf("pair %d %v: %w", i, role, err)
 			return
@@ -321,7 +329,7 @@ func TestWaitingSideLeavingFreesNameplate(t *testing.T) {
 func TestReconnectChannelReusable(t *testing.T) {
 	srv, url := startRelay(t, testLimits())
 	a, b := pairing.Fingerprint(make([]byte, 32)), pairing.Fingerprint(bytes.Repeat([]byte{1}, 32))
-	ch := pairing.RendezvousName(a, b)
+	ch := pairing.RendezvousName(a, b, time.Now())
 	if _, err := checkNameplate(ch); err != nil {
 		t.Fatalf("reconnect channel %q: %v", ch, err)
 	}
@@ -568,6 +576,9 @@ func TestLimitsChecked(t *testing.T) {
 		func(l *Limits) { l.MaxConnsPerIP = 0 },
 		func(l *Limits) { l.MaxConns = 1 },
 		func(l *Limits) { l.RetireFor = 0 },
+		func(l *Limits) { l.MaxRetired = 0 },
+		func(l *Limits) { l.JoinsPerMinute = 0 },
+		func(l *Limits) { l.FailuresPerHour = -1 },
 	}
 	for i, f := range bad {
 		l := DefaultLimits
