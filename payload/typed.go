@@ -103,13 +103,15 @@ func NewWiFi(w WiFi) (Typed, error) {
 	return Typed{Kind: KindWiFi, Message: m, WiFi: &w}, err
 }
 
-// NewDPP returns a dpp payload: an application/vnd.wfa.dpp record holding
-// the DPP: URI.
+// NewDPP returns a dpp payload: a URI record holding the DPP: URI, 22
+// bytes shorter than the application/vnd.wfa.dpp record an NFC tag uses
+// (which [FromNDEF] reads as well), so that a URI with channels, MAC and
+// information still fits one frame.
 func NewDPP(d DPP) (Typed, error) {
 	if err := d.Check(); err != nil {
 		return Typed{}, err
 	}
-	m, err := single(MediaRecord(MediaDPP, []byte(d.String())))
+	m, err := single(URIRecord(d.String()))
 	return Typed{Kind: KindDPP, Message: m, DPP: &d}, err
 }
 
@@ -169,6 +171,10 @@ func FromNDEF(m Message) (Typed, error) {
 			case strings.HasPrefix(u, "WIFI:"):
 				if w, err := ParseWiFi(u); err == nil {
 					return Typed{Kind: KindWiFi, Message: m, WiFi: &w}, nil
+				}
+			case strings.HasPrefix(u, "DPP:"):
+				if d, err := ParseDPP(u); err == nil {
+					return Typed{Kind: KindDPP, Message: m, DPP: &d}, nil
 				}
 			}
 			return Typed{Kind: KindNDEFURI, Message: m, URI: u}, nil
@@ -250,7 +256,7 @@ func ParseTextForm(kind, s string) (Typed, error) {
 // QRText is the text a QR code carries for t: the standard string for
 // wifi, dpp and matter (and the URI for an ndef-uri whose scheme is one of
 // the NDEF URI prefixes), so that a phone's camera understands it; for the
-// rest, warble's "warble:ndef?m=" and the NDEF message in unpadded
+// rest (a Matter payload from a manual code among them), warble's "warble:ndef?m=" and the NDEF message in unpadded
 // base64url, which [ParseQRText] reads back.
 func (t Typed) QRText() (string, error) {
 	switch t.Kind {
@@ -259,10 +265,11 @@ func (t Typed) QRText() (string, error) {
 	case KindDPP:
 		return t.DPP.String(), nil
 	case KindMatter:
-		if t.Matter.FromManual || t.Matter.ShortDiscriminator {
-			return t.Matter.ManualCode()
+		if !t.Matter.FromManual && !t.Matter.ShortDiscriminator {
+			return t.Matter.QR()
 		}
-		return t.Matter.QR()
+		// A manual code is typed, not scanned: no camera app reads one
+		// from a QR code, and bare digits would pass for a plain token.
 	case KindNDEFURI:
 		if knownScheme(t.URI) {
 			return t.URI, nil

@@ -186,6 +186,9 @@ func TestVectors(t *testing.T) {
 				}
 			case v.kv["text"] != "":
 				s, err := got.QRText()
+				if got.Matter != nil && got.Matter.FromManual {
+					s, err = got.Matter.ManualCode()
+				}
 				if err != nil || s != v.kv["text"] {
 					t.Errorf("%v: text form %q (%v), want %q", v, s, err, v.kv["text"])
 				}

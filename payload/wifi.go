@@ -2,6 +2,7 @@ package payload
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // WiFi is a Wi-Fi network's credentials in the WIFI: text form that phone
@@ -42,6 +43,9 @@ func wifiEscape(s string) string {
 // Check validates the fields: an SSID of 1 to 32 bytes, and for WPA and
 // SAE networks a passphrase of 8 to 63 characters or 64 hex digits.
 func (w WiFi) Check() error {
+	if !utf8.ValidString(w.SSID) || !utf8.ValidString(w.Password) || !utf8.ValidString(w.Security) {
+		return valErr("wifi", "text", 0, "fields are not valid UTF-8")
+	}
 	if len(w.SSID) == 0 || len(w.SSID) > 32 {
 		return valErr("wifi", "ssid", 0, "SSID is %d bytes, want 1 to 32", len(w.SSID))
 	}
@@ -117,6 +121,9 @@ func (w WiFi) String() string {
 func ParseWiFi(s string) (WiFi, error) {
 	if !strings.HasPrefix(s, "WIFI:") {
 		return WiFi{}, synErr("wifi", "scheme", 0, "text does not start with WIFI:")
+	}
+	if !utf8.ValidString(s) {
+		return WiFi{}, synErr("wifi", "text", invalidUTF8At([]byte(s)), "text is not valid UTF-8")
 	}
 	var w WiFi
 	seen := map[string]bool{}
