@@ -539,7 +539,12 @@ func (t Typed) Line() string {
 	for _, f := range t.Fields() {
 		if rs, ok := f.Value.([]map[string]any); ok {
 			for i, r := range rs {
+				_, text := r["text"]
+				_, uri := r["uri"]
 				for _, k := range []string{"tnf", "type", "id", "lang", "text", "uri", "payload_hex"} {
+					if k == "payload_hex" && (text || uri) {
+						continue // the text or URI says it
+					}
 					if v, ok := r[k]; ok && v != "" {
 						parts = append(parts, fmt.Sprintf("%s%d.%s=%s", strings.TrimSuffix(f.Key, "s"), i, k, lineValue(v)))
 					}
