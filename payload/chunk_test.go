@@ -210,3 +210,34 @@ func TestTypicalPayloadsFitOneFrame(t *testing.T) {
 		t.Fatalf("only %d vectors checked", checked)
 	}
 }
+
+func TestPairInvite(t *testing.T) {
+	uri := []byte("warble:pair?code=7-mfrggzdfmztwq2lknnwg23tpoa&via=lan")
+	m, err := PairMessage(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := PairInvite(b); !ok || string(got) != string(uri) {
+		t.Fatalf("PairInvite = %q, %v", got, ok)
+	}
+	typed, _ := FromNDEF(m)
+	q, err := typed.QRText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := PairInvite([]byte(q)); !ok || string(got) != string(uri) {
+		t.Fatalf("PairInvite(%q) = %q, %v", q, got, ok)
+	}
+	// Another record type, a plain URI and a compact code are no invitation.
+	other, _ := ExternalRecord("example.com:pair", uri)
+	ob, _ := Message{other}.Marshal()
+	for _, b := range [][]byte{ob, uri, {0, 7, 1, 2, 3}, nil} {
+		if got, ok := PairInvite(b); ok {
+			t.Errorf("PairInvite(%q) = %q, true", b, got)
+		}
+	}
+}
