@@ -25,7 +25,7 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 	if err := json.Unmarshal(data, &typ); err != nil {
 		return fail(err)
 	}
-	if typ.Type != "" && typ.Type != kind && !(kind == KindNDEFText || kind == KindNDEFURI) {
+	if typ.Type != "" && typ.Type != kind && !(kind == KindNDEFText || kind == KindNDEFURI || kind == KindNDEF) {
 		return fail(fmt.Errorf("object has type %q", typ.Type))
 	}
 	hexField := func(name, s string, n int) ([]byte, error) {
@@ -39,7 +39,7 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		return b, nil
 	}
 	switch kind {
-	case KindNDEFText, KindNDEFURI:
+	case KindNDEFText, KindNDEFURI, KindNDEF:
 		var j struct {
 			Type    string `json:"type"`
 			Text    string `json:"text"`
@@ -93,6 +93,9 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 				return Typed{}, err
 			}
 			return FromNDEF(m)
+		}
+		if kind == KindNDEF {
+			return Typed{}, fmt.Errorf("payload: ndef JSON: give \"records\", each with tnf, type, id and payload_hex (or text or uri)")
 		}
 		if kind == KindNDEFText {
 			lang := j.Lang

@@ -24,8 +24,9 @@ const (
 	KindMatter   = "matter"
 )
 
-// Kinds lists the kinds a user can ask for by name.
-var Kinds = []string{KindNDEFText, KindNDEFURI, KindBTOOB, KindBLEOOB, KindWiFi, KindDPP, KindMatter}
+// Kinds lists the kinds a user can ask for by name; KindNDEF takes any
+// NDEF message, as hex or as JSON records.
+var Kinds = []string{KindNDEFText, KindNDEFURI, KindBTOOB, KindBLEOOB, KindWiFi, KindDPP, KindMatter, KindNDEF}
 
 // Record types warble uses for what has no NFC Forum record of its own.
 const (
@@ -222,9 +223,20 @@ func FromNDEF(m Message) (Typed, error) {
 // ParseTextForm reads a payload of the given kind from its standard text
 // form: the text for ndef-text (language "en"), the URI for ndef-uri, the
 // WIFI: string, the DPP: URI, or the MT: string or manual code for
-// matter. bt-oob and ble-oob have no text form: use [FromJSON].
+// matter, or for ndef a whole NDEF message in hex. bt-oob and ble-oob
+// have no text form: use [FromJSON].
 func ParseTextForm(kind, s string) (Typed, error) {
 	switch kind {
+	case KindNDEF:
+		b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+		if err != nil {
+			return Typed{}, synErr("ndef", "hex", 0, "an ndef payload is a whole NDEF message in hex: %v", err)
+		}
+		m, err := ParseMessage(b)
+		if err != nil {
+			return Typed{}, err
+		}
+		return FromNDEF(m)
 	case KindNDEFText:
 		return NewText(Text{Lang: "en", Text: s})
 	case KindNDEFURI:

@@ -35,6 +35,7 @@ var typedCases = []typedCase{
 	{"matter-qr", "matter", false, "MT:-24J0AFN00KA0648G00"},
 	{"matter-manual", "matter", false, "34970112332"},
 	{"bt-oob", "bt-oob", true, `{"address":"00:0C:78:51:C4:06","class_of_device":2098180,"hash_c":"00112233445566778899aabbccddeeff","randomizer_r":"ffeeddccbbaa99887766554433221100","name":"Headset"}`},
+	{"ndef-mime-external", "ndef", true, `{"records":[{"tnf":2,"type":"text/plain","payload_hex":"6869"},{"tnf":4,"type":"example.com:t","id":"a","payload_hex":"00ff"}]}`},
 	{"ble-oob", "ble-oob", true, `{"address":"01:02:03:04:05:06","address_type":"random","role":2,"confirm":"0102030405060708090a0b0c0d0e0f10","random":"a1a2a3a4a5a6a7a8a9aaabacadaeafb0"}`},
 }
 
