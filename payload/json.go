@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -203,13 +204,13 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		return t, nil
 	case KindBTOOB:
 		var j struct {
-			Type          string  `json:"type"`
-			Address       string  `json:"address"`
-			ClassOfDevice *uint32 `json:"class_of_device"`
-			HashC         string  `json:"hash_c"`
-			RandomizerR   string  `json:"randomizer_r"`
-			Name          string  `json:"name"`
-			ShortName     bool    `json:"short_name"`
+			Type          string   `json:"type"`
+			Address       string   `json:"address"`
+			ClassOfDevice flexUint `json:"class_of_device"`
+			HashC         string   `json:"hash_c"`
+			RandomizerR   string   `json:"randomizer_r"`
+			Name          string   `json:"name"`
+			ShortName     bool     `json:"short_name"`
 			Extra         []struct {
 				Type    byte   `json:"type"`
 				DataHex string `json:"data_hex"`
@@ -222,7 +223,7 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		if err != nil {
 			return fail(err)
 		}
-		o := BTOOB{Address: a, ClassOfDevice: j.ClassOfDevice, Name: j.Name, ShortName: j.ShortName}
+		o := BTOOB{Address: a, ClassOfDevice: j.ClassOfDevice.v, Name: j.Name, ShortName: j.ShortName}
 		if o.HashC, err = hexField("hash_c", j.HashC, 16); err != nil {
 			return fail(err)
 		}
@@ -239,14 +240,14 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		return NewBTOOB(o)
 	case KindBLEOOB:
 		var j struct {
-			Type        string `json:"type"`
-			Address     string `json:"address"`
-			AddressType string `json:"address_type"`
-			Role        *uint8 `json:"role"`
-			Confirm     string `json:"confirm"`
-			Random      string `json:"random"`
-			Name        string `json:"name"`
-			ShortName   bool   `json:"short_name"`
+			Type        string   `json:"type"`
+			Address     string   `json:"address"`
+			AddressType string   `json:"address_type"`
+			Role        flexUint `json:"role"`
+			Confirm     string   `json:"confirm"`
+			Random      string   `json:"random"`
+			Name        string   `json:"name"`
+			ShortName   bool     `json:"short_name"`
 			Extra       []struct {
 				Type    byte   `json:"type"`
 				DataHex string `json:"data_hex"`
@@ -259,10 +260,10 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if j.Role == nil {
-			return fail(fmt.Errorf("role is missing (0 peripheral, 1 central, 2 both with peripheral preferred, 3 both with central preferred)"))
+		if j.Role.v == nil || *j.Role.v > LERoleCentralPreferred {
+			return fail(fmt.Errorf("role is missing or not 0 to 3 (0 peripheral, 1 central, 2 both with peripheral preferred, 3 both with central preferred; or those names)"))
 		}
-		o := BLEOOB{Address: a, Role: *j.Role, Name: j.Name, ShortName: j.ShortName}
+		o := BLEOOB{Address: a, Role: uint8(*j.Role.v), Name: j.Name, ShortName: j.ShortName}
 		switch j.AddressType {
 		case "", "public":
 		case "random":
@@ -286,4 +287,36 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		return NewBLEOOB(o)
 	}
 	return Typed{}, fmt.Errorf("payload: unknown type %q (want %s)", kind, strings.Join(Kinds, ", "))
+}
+
+// flexUint is a JSON number, or a string holding one ("0x200404", "12"),
+// or an LE role's name.
+type flexUint struct{ v *uint32 }
+
+var roleNames = map[string]uint32{
+	"peripheral": LERolePeripheral, "central": LERoleCentral,
+	"peripheral-preferred": LERolePeripheralPreferred, "central-preferred": LERoleCentralPreferred,
+}
+
+func (f *flexUint) UnmarshalJSON(b []byte) error {
+	var n uint32
+	if err := json.Unmarshal(b, &n); err == nil {
+		f.v = &n
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	if r, ok := roleNames[strings.ToLower(s)]; ok {
+		f.v = &r
+		return nil
+	}
+	u, err := strconv.ParseUint(s, 0, 32)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	n = uint32(u)
+	f.v = &n
+	return nil
 }
