@@ -201,6 +201,9 @@ func TestTypicalPayloadsFitOneFrame(t *testing.T) {
 		if typed.Kind != KindNDEF && len(b) > 140 && v.kv["frames"] != "2" {
 			t.Errorf("%v: a %s payload is %d bytes, more than one frame", v, typed.Kind, len(b))
 		}
+		if v.kv["canonical"] == "yes" && typed.Kind != KindNDEF {
+			t.Logf("%-8s %3d bytes  %v", typed.Kind, len(b), v)
+		}
 		if typed.Kind != KindNDEF && !IsTyped(b) {
 			t.Errorf("%v: its frame is not typed", v)
 		}
