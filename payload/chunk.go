@@ -5,14 +5,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"strings"
 )
 
-// ExternalParts is the record that ends an NDEF message split across
+// ExternalParts is the record that begins an NDEF message split across
 // frames by [Split]: its payload is the number of frames (one byte) and
-// the CRC-32 (IEEE, big-endian) of every frame's bytes before this record.
-// With it a receiver tells a whole message from one that lost a frame in
-// the middle, which the chunks alone cannot show. [Reassembler] checks
-// and removes it.
+// the CRC-32 (IEEE, big-endian) of every byte of the frames after this
+// record. It marks a frame as the first of a split message (a receiver
+// takes no other unfinished message for one), and with it a receiver
+// tells a whole message from one that lost a frame in the middle, which
+// the chunks alone cannot show. [Reassembler] checks and removes it.
 const ExternalParts = "warble.dev:parts"
 
 const partsPayloadLen = 5
@@ -21,10 +23,10 @@ const partsPayloadLen = 5
 var partsRecordLen = 3 + len(ExternalParts) + partsPayloadLen
 
 // Split encodes m in frames of at most maxFrame bytes. A message that fits
-// is one frame, the message itself. A longer one is split at record
-// boundaries, a record that does not fit being cut into NDEF chunks (the
-// first with the record's type and id and CF set, the rest of type
-// unchanged), and ends with an [ExternalParts] record; the frames joined
+// is one frame, the message itself. A longer one begins with an
+// [ExternalParts] record and is split at record boundaries, a record that
+// does not fit being cut into NDEF chunks (the first with the record's
+// type and id and CF set, the rest of type unchanged); the frames joined
 // are one valid NDEF message.
 func Split(m Message, maxFrame int) ([][]byte, error) {
 	whole, err := m.Marshal()
@@ -38,7 +40,7 @@ func Split(m Message, maxFrame int) ([][]byte, error) {
 		return nil, fmt.Errorf("payload: frames of %d bytes are too small to split a message into", maxFrame)
 	}
 	var frames [][]byte
-	var cur []byte
+	cur := appendRecord(nil, flagMB, TNFExternal, []byte(ExternalParts), nil, make([]byte, partsPayloadLen))
 	flush := func() {
 		if len(cur) > 0 {
 			frames = append(frames, cur)
@@ -46,11 +48,11 @@ func Split(m Message, maxFrame int) ([][]byte, error) {
 		}
 	}
 	for i, r := range m {
-		var mb byte
-		if i == 0 {
-			mb = flagMB
+		var me byte
+		if i == len(m)-1 {
+			me = flagME
 		}
-		rec := appendRecord(nil, mb, r.TNF, r.Type, r.ID, r.Payload)
+		rec := appendRecord(nil, me, r.TNF, r.Type, r.ID, r.Payload)
 		if len(cur)+len(rec) <= maxFrame {
 			cur = append(cur, rec...)
 			continue
@@ -68,37 +70,35 @@ func Split(m Message, maxFrame int) ([][]byte, error) {
 		rest := r.Payload
 		n := min(len(rest), maxFrame-len(cur)-head, 255)
 		if n == len(rest) {
-			cur = appendRecord(cur, mb, r.TNF, r.Type, r.ID, rest)
+			cur = appendRecord(cur, me, r.TNF, r.Type, r.ID, rest)
 			continue
 		}
-		cur = appendRecord(cur, mb|flagCF, r.TNF, r.Type, r.ID, rest[:n])
+		cur = appendRecord(cur, flagCF, r.TNF, r.Type, r.ID, rest[:n])
 		rest = rest[n:]
 		for len(rest) > 0 {
 			flush()
 			n := min(len(rest), maxFrame-3, 255)
-			var cf byte
-			if n < len(rest) {
-				cf = flagCF
+			flags := byte(flagCF)
+			if n == len(rest) {
+				flags = me
 			}
-			cur = appendRecord(cur, cf, TNFUnchanged, nil, nil, rest[:n])
+			cur = appendRecord(cur, flags, TNFUnchanged, nil, nil, rest[:n])
 			rest = rest[n:]
 		}
 	}
-	if len(cur)+partsRecordLen > maxFrame {
-		flush()
-	}
-	count := len(frames) + 1
-	if count > 255 {
-		return nil, fmt.Errorf("payload: message needs %d frames, more than 255: %w", count, ErrTooLong)
+	flush()
+	if len(frames) > 255 {
+		return nil, fmt.Errorf("payload: message needs %d frames, more than 255: %w", len(frames), ErrTooLong)
 	}
 	h := crc32.NewIEEE()
-	for _, f := range frames {
+	h.Write(frames[0][partsRecordLen:])
+	for _, f := range frames[1:] {
 		h.Write(f)
 	}
-	h.Write(cur)
-	p := binary.BigEndian.AppendUint32([]byte{byte(count)}, h.Sum32())
-	cur = appendRecord(cur, flagME, TNFExternal, []byte(ExternalParts), nil, p)
-	return append(frames, cur), nil
+	p := frames[0][partsRecordLen-partsPayloadLen : partsRecordLen]
+	p[0] = byte(len(frames))
+	binary.BigEndian.PutUint32(p[1:], h.Sum32())
+	return frames, nil
 }
 
 // Status says what [Reassembler.Add] made of a frame.
@@ -167,6 +167,11 @@ func (r *Reassembler) Add(frame []byte) []Event {
 	start := first.flags&flagMB != 0
 	switch {
 	case start:
+		if !lastME && !first.isParts() {
+			// Only a split message's first frame may leave it
+			// unfinished, and that begins with the parts record.
+			return []Event{{Status: Plain}}
+		}
 		if len(r.parts) > 0 {
 			ev = append(ev, r.lost(fmt.Sprintf("a new message began after part %d", len(r.parts))))
 		}
@@ -210,26 +215,29 @@ func assemble(parts [][]byte) Event {
 		}
 		return Event{Status: Failed, Parts: len(parts), Err: err}
 	}
-	last := m[len(m)-1]
-	if last.Is(TNFExternal, ExternalParts) {
-		if len(last.Payload) != partsPayloadLen || len(m) < 2 {
-			return Event{Status: Failed, Parts: len(parts), Err: synErr("ndef", "parts record", len(all)-len(last.Payload), "parts record is malformed")}
+	if first := m[0]; first.Is(TNFExternal, ExternalParts) {
+		if len(first.Payload) != partsPayloadLen || len(m) < 2 {
+			return Event{Status: Failed, Parts: len(parts), Err: synErr("ndef", "parts record", 3+len(ExternalParts), "parts record is malformed")}
 		}
-		want := int(last.Payload[0])
+		want := int(first.Payload[0])
 		if want != len(parts) {
 			return Event{Status: Failed, Parts: len(parts), Err: fmt.Errorf("%w: got %d of %d parts", ErrMissingPart, len(parts), want)}
 		}
-		sum := crc32.ChecksumIEEE(all[:len(all)-partsRecordLen])
-		if sum != binary.BigEndian.Uint32(last.Payload[1:]) {
+		if crc32.ChecksumIEEE(all[partsRecordLen:]) != binary.BigEndian.Uint32(first.Payload[1:]) {
 			return Event{Status: Failed, Parts: len(parts), Err: fmt.Errorf("%w: the %d parts do not match their checksum (a part was lost or repeated)", ErrMissingPart, want)}
 		}
-		m = m[:len(m)-1]
+		m = m[1:]
 	} else if len(parts) > 1 {
-		return Event{Status: Failed, Parts: len(parts), Err: fmt.Errorf("%w: %d parts end without a parts record", ErrMissingPart, len(parts))}
+		return Event{Status: Failed, Parts: len(parts), Err: fmt.Errorf("%w: %d parts without a parts record", ErrMissingPart, len(parts))}
 	}
 	t, err := FromNDEF(m)
 	if err != nil {
 		return Event{Status: Failed, Parts: len(parts), Err: err}
 	}
 	return Event{Status: Done, Typed: t, Parts: len(parts)}
+}
+
+// isParts reports whether a raw record is an ExternalParts record.
+func (r rawRecord) isParts() bool {
+	return r.tnf == TNFExternal && strings.EqualFold(string(r.typ), ExternalParts) && len(r.payload) == partsPayloadLen
 }

@@ -183,6 +183,25 @@ func TestPlainNeverTyped(t *testing.T) {
 	}
 }
 
+// TestRandomBinaryNotPart: random binary frames (warble carries any
+// bytes) are never taken for the start of a split message, which would
+// wait for parts that never come.
+func TestRandomBinaryNotPart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		b := make([]byte, 4+rng.IntN(137))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		var r Reassembler
+		for _, e := range r.Add(b) {
+			if e.Status == Part {
+				t.Fatalf("random frame %x starts a split message", b)
+			}
+		}
+	}
+}
+
 func TestTypicalPayloadsFitOneFrame(t *testing.T) {
 	vs := readVectors(t, "../testdata/payload/*.txt")
 	checked := 0
