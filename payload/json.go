@@ -162,6 +162,12 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 			ManualCode    string  `json:"manual_code"`
 			QR            string  `json:"qr"`
 			TLVHex        string  `json:"tlv_hex"`
+			SerialNumber  any     `json:"serial_number"`
+			Optional      []struct {
+				Tag    uint8   `json:"tag"`
+				String *string `json:"string"`
+				Int    *int64  `json:"int"`
+			} `json:"optional"`
 		}
 		if err := dec.Decode(&j); err != nil {
 			return fail(err)
@@ -182,10 +188,37 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		if j.ProductID != nil {
 			mt.ProductID = *j.ProductID
 		}
-		if j.TLVHex != "" {
+		var infos []MatterInfo
+		switch sn := j.SerialNumber.(type) {
+		case nil:
+		case string:
+			infos = append(infos, MatterInfo{Tag: 0, String: &sn})
+		case float64:
+			n := int64(sn)
+			if float64(n) != sn || n < 0 {
+				return fail(fmt.Errorf("serial_number %v is not a whole number", sn))
+			}
+			infos = append(infos, MatterInfo{Tag: 0, Int: &n})
+		default:
+			return fail(fmt.Errorf("serial_number is not a string or number"))
+		}
+		for _, o := range j.Optional {
+			if o.Tag == 0 || (o.String == nil) == (o.Int == nil) {
+				return fail(fmt.Errorf("optional tag %d: give a tag 1 to 255 and one of string or int", o.Tag))
+			}
+			infos = append(infos, MatterInfo{Tag: o.Tag, String: o.String, Int: o.Int})
+		}
+		switch {
+		case j.TLVHex != "":
 			b, err := hex.DecodeString(j.TLVHex)
 			if err != nil {
 				return fail(fmt.Errorf("tlv_hex: %v", err))
+			}
+			mt.TLV = b
+		case len(infos) > 0:
+			b, err := appendMatterTLV(nil, infos)
+			if err != nil {
+				return Typed{}, err
 			}
 			mt.TLV = b
 		}

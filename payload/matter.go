@@ -30,7 +30,7 @@ type Matter struct {
 	// shifted left by 8.
 	ShortDiscriminator bool
 	Passcode           uint32 // 1 to 99999998, not a trivial one
-	TLV                []byte // optional TLV data after the packed bits
+	TLV                []byte // optional data after the packed bits: a Matter TLV structure, see [Matter.Info]
 	// FromManual is set for a payload read from a manual code: it has no
 	// QR form, since the code lacks the full discriminator and rendezvous.
 	FromManual bool
@@ -81,7 +81,21 @@ func (m Matter) Check() error {
 	if err := CheckPasscode(m.Passcode); err != nil {
 		return valErr("matter", "passcode", 0, "%v", err)
 	}
+	if len(m.TLV) > 0 {
+		if _, err := parseMatterTLV(m.TLV, matterBits/8); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// Info returns the optional data's elements (serial number, vendor data).
+func (m Matter) Info() []MatterInfo {
+	if len(m.TLV) == 0 {
+		return nil
+	}
+	in, _ := parseMatterTLV(m.TLV, matterBits/8)
+	return in
 }
 
 // QR returns the MT: QR code payload.

@@ -422,6 +422,29 @@ func (t Typed) Fields() []Field {
 		if qr, err := m.QR(); err == nil {
 			add("qr", qr)
 		}
+		var opt []map[string]any
+		for _, in := range m.Info() {
+			var v any
+			if in.String != nil {
+				v = *in.String
+			} else if in.Int != nil {
+				v = *in.Int
+			}
+			if in.Tag == 0 {
+				add("serial_number", v)
+				continue
+			}
+			o := map[string]any{"tag": int(in.Tag)}
+			if in.String != nil {
+				o["string"] = v
+			} else {
+				o["int"] = v
+			}
+			opt = append(opt, o)
+		}
+		if len(opt) > 0 {
+			add("optional", opt)
+		}
 		if len(m.TLV) > 0 {
 			add("tlv_hex", hex.EncodeToString(m.TLV))
 		}
