@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -119,8 +121,8 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 			return fail(err)
 		}
 		w := WiFi{SSID: j.SSID, Password: j.Password, Security: j.Security, Hidden: j.Hidden}
-		for k, v := range j.Extra {
-			w.Extra = append(w.Extra, WiFiField{Key: k, Value: v})
+		for _, k := range slices.Sorted(maps.Keys(j.Extra)) {
+			w.Extra = append(w.Extra, WiFiField{Key: k, Value: j.Extra[k]})
 		}
 		return NewWiFi(w)
 	case KindDPP:
@@ -145,8 +147,8 @@ func FromJSON(kind string, data []byte) (Typed, error) {
 		if d.Key, err = base64.StdEncoding.DecodeString(j.Key); err != nil {
 			return fail(fmt.Errorf("key is not base64: %v", err))
 		}
-		for k, v := range j.Extra {
-			d.Extra = append(d.Extra, WiFiField{Key: k, Value: v})
+		for _, k := range slices.Sorted(maps.Keys(j.Extra)) {
+			d.Extra = append(d.Extra, WiFiField{Key: k, Value: j.Extra[k]})
 		}
 		return NewDPP(d)
 	case KindMatter:

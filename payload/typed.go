@@ -450,10 +450,9 @@ func (t Typed) Fields() []Field {
 		}
 	case KindWiFi:
 		w := t.WiFi
-		add("ssid", w.SSID)
-		add("password", w.Password)
-		add("security", w.Security)
-		add("hidden", w.Hidden)
+		// All four always, empty for an open network: they are what a
+		// phone needs to join.
+		f = append(f, Field{"ssid", w.SSID}, Field{"password", w.Password}, Field{"security", w.Security}, Field{"hidden", w.Hidden})
 		if len(w.Extra) > 0 {
 			ex := map[string]string{}
 			for _, e := range w.Extra {
