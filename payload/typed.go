@@ -191,6 +191,12 @@ func FromNDEF(m Message) (Typed, error) {
 				return Typed{}, err
 			}
 			return Typed{Kind: KindBLEOOB, Message: m, BLE: &o}, nil
+		case r.Is(TNFMedia, MediaWSC):
+			w, err := ParseWSC(r.Payload)
+			if err != nil {
+				return Typed{}, err
+			}
+			return Typed{Kind: KindWiFi, Message: m, WiFi: &w}, nil
 		case r.Is(TNFMedia, MediaDPP):
 			d, err := ParseDPP(string(r.Payload))
 			if err != nil {
