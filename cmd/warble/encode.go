@@ -89,7 +89,7 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex | -type TYPE [-json]] [-o out.wav] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
-		fmt.Fprintln(stderr, "With -type it is a standard payload (ndef-text, ndef-uri, bt-oob, ble-oob, wifi, dpp, matter) in its text form, or its fields as JSON with -json.")
+		fmt.Fprintln(stderr, "With -type it is a standard payload (ndef-text, ndef-uri, bt-oob, ble-oob, wifi, dpp, matter, or ndef: any NDEF message in hex) in its text form, or its fields as JSON with -json.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
