@@ -27,6 +27,11 @@ type frameJSON struct {
 	PayloadHex string   `json:"payload_hex"`
 	Text       *string  `json:"text,omitempty"`
 	Unverified bool     `json:"unverified,omitempty"` // Bell: no integrity check
+	// Payload is a standard payload the frame completes (see typed.go);
+	// Part numbers a frame of one split across frames, Parts counts them.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Part    int             `json:"part,omitempty"`
+	Parts   int             `json:"parts,omitempty"`
 }
 
 // printable reports whether b is UTF-8 text without control characters.
@@ -49,15 +54,22 @@ func round(v float64, digits int) float64 {
 }
 
 // printFrame writes f as a text line or a JSON object.
-func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
+func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool, tp *typedPrinter) {
+	j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
+		SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload),
+		Unverified: f.Unverified, Hint: f.Hint}
+	if f.EchoKnown {
+		e := round(f.EchoDB, 1)
+		j.EchoDB = &e
+	}
+	body := "hex:" + hex.EncodeToString(f.Payload)
+	if printable(f.Payload) {
+		body = string(f.Payload)
+	}
+	if !f.Unverified {
+		tp.decorate(file, f.Payload, &j, &body)
+	}
 	if asJSON {
-		j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
-			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload),
-			Unverified: f.Unverified, Hint: f.Hint}
-		if f.EchoKnown {
-			e := round(f.EchoDB, 1)
-			j.EchoDB = &e
-		}
 		if printable(f.Payload) {
 			s := string(f.Payload)
 			j.Text = &s
@@ -65,10 +77,6 @@ func printFrame(w io.Writer, file string, f modem.Frame, asJSON bool) {
 		b, _ := json.Marshal(j)
 		fmt.Fprintf(w, "%s\n", b)
 		return
-	}
-	body := "hex:" + hex.EncodeToString(f.Payload)
-	if printable(f.Payload) {
-		body = string(f.Payload)
 	}
 	if f.Unverified {
 		body += "\t(unverified)"
@@ -118,8 +126,10 @@ func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	found, failed := 0, 0
 	var lastErr error
+	tp := newTypedPrinter(stderr)
 	for _, name := range fs.Args() {
-		n, err := decodeFile(name, ps, stdin, stdout, *asJSON)
+		n, err := decodeFile(name, ps, stdin, stdout, *asJSON, tp)
+		tp.flush(name)
 		found += n
 		if err != nil {
 			failed++
@@ -135,7 +145,7 @@ func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case found == 0:
 		return &exitError{code: 1, msg: "no transmission found", hints: []string{"try louder playback, a quieter room, or -profile with the sender's profile"}}
 	}
-	return nil
+	return tp.err()
 }
 
 func hintsFor(err error) []string {
@@ -150,7 +160,7 @@ func hintsFor(err error) []string {
 
 // decodeFile streams one WAV file through a receiver and prints its frames.
 // A truncated file is decoded up to the cut and reported as an error.
-func decodeFile(name string, ps []modem.Profile, stdin io.Reader, stdout io.Writer, asJSON bool) (int, error) {
+func decodeFile(name string, ps []modem.Profile, stdin io.Reader, stdout io.Writer, asJSON bool, tp *typedPrinter) (int, error) {
 	var src io.Reader = stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -173,7 +183,7 @@ func decodeFile(name string, ps []modem.Profile, stdin io.Reader, stdout io.Writ
 	found := 0
 	emit := func() {
 		for _, f := range frames {
-			printFrame(stdout, name, f, asJSON)
+			printFrame(stdout, name, f, asJSON, tp)
 		}
 		found += len(frames)
 		frames = frames[:0]

@@ -82,9 +82,12 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	rate := fs.Int("rate", 48000, "sample rate in Hz (8000..96000)")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	out := fs.String("o", toStdout, "write the WAV to this file (- for stdout)")
+	var ta typedArgs
+	ta.add(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble encode [-profile audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex] [-o out.wav] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble encode [-profile room|audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex | -type TYPE [-json]] [-o out.wav] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
+		fmt.Fprintln(stderr, "With -type it is a standard payload (ndef-text, ndef-uri, bt-oob, ble-oob, wifi, dpp, matter, or ndef: any NDEF message in hex) in its text form, or its fields as JSON with -json.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -101,26 +104,38 @@ func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	payload, err := payloadArg(fs.Arg(0), *isHex, stdin)
+	typed, isTyped, err := ta.typed(fs.Arg(0), *isHex, stdin)
 	if err != nil {
 		return err
+	}
+	var payload []byte
+	if !isTyped {
+		if payload, err = payloadArg(fs.Arg(0), *isHex, stdin); err != nil {
+			return err
+		}
 	}
 	enc, err := modem.NewEncoder(p, *rate)
 	if err != nil {
 		return &exitError{code: 2, msg: err.Error(), hints: []string{"run 'warble profiles' to see which rates each profile needs"}}
 	}
-	if len(payload) > enc.MaxPayload() {
+	frames := [][]byte{payload}
+	if isTyped {
+		if frames, err = typedFrames(typed, enc.MaxPayload()); err != nil {
+			return err
+		}
+	} else if len(payload) > enc.MaxPayload() {
 		return &exitError{code: 2, msg: fmt.Sprintf("payload is %d bytes; profile %s carries 1 to %d", len(payload), p.Name, enc.MaxPayload())}
 	}
 	pad := *rate / 25 // 40 ms of silence each side
-	samples := make([]float32, pad, pad+int(enc.Airtime(len(payload)).Seconds()*float64(*rate))+2*pad)
-	samples, err = enc.Encode(samples, payload)
-	if err != nil {
-		return err
+	samples := make([]float32, pad, pad+int(enc.Airtime(len(frames[0])).Seconds()*float64(*rate))+2*pad)
+	for i, f := range frames {
+		if i > 0 {
+			samples = append(samples, make([]float32, int(frameGap.Seconds()*float64(*rate)))...)
+		}
+		if samples, err = enc.Encode(samples, f); err != nil {
+			return err
+		}
 	}
 	samples = append(samples, make([]float32, pad)...)
-	if *out == "" {
-		*out = toStdout
-	}
 	return writeOutput(*out, stdout, func(w io.Writer) error { return wav.Encode(w, samples, *rate) })
 }

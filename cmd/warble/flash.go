@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 
+	"warble/codec"
 	"warble/optical"
 )
 
@@ -24,8 +25,10 @@ func cmdFlash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	levels := fs.Bool("levels", false, "print one luminance level in [0,1] per refresh, one a line")
 	htmlOut := fs.String("html", "", "write a self-contained web page that flashes the payload to this file (- for stdout)")
+	var ta typedArgs
+	ta.add(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble flash [-mode full|safe] [-refresh 60] [-hex] [-levels | -html out.html] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble flash [-mode full|safe] [-refresh 60] [-hex | -type TYPE [-json]] [-levels | -html out.html] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin.")
 		fs.PrintDefaults()
 	}
@@ -46,13 +49,35 @@ func cmdFlash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("unknown mode %q (want full or safe)", *mode)
 	}
-	payload, err := payloadArg(fs.Arg(0), *isHex, stdin)
+	typed, isTyped, err := ta.typed(fs.Arg(0), *isHex, stdin)
 	if err != nil {
 		return err
 	}
-	lv, err := p.Levels(nil, payload)
-	if err != nil {
-		return err
+	var payload []byte
+	var lv []float64
+	if isTyped {
+		frames, err := typedFrames(typed, codec.MaxPayload)
+		if err != nil {
+			return err
+		}
+		for i, f := range frames {
+			if i > 0 {
+				for range int(frameGap.Seconds() * *refresh) {
+					lv = append(lv, p.High)
+				}
+			}
+			if lv, err = p.Levels(lv, f); err != nil {
+				return err
+			}
+			payload = append(payload, f...)
+		}
+	} else {
+		if payload, err = payloadArg(fs.Arg(0), *isHex, stdin); err != nil {
+			return err
+		}
+		if lv, err = p.Levels(nil, payload); err != nil {
+			return err
+		}
 	}
 	if p.Name == optical.Full.Name {
 		fmt.Fprintf(stderr, "warble: warning: %s\n", epilepsyWarning)

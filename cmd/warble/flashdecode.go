@@ -58,10 +58,12 @@ func cmdFlashDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 	if len(frames) == 0 {
 		return &exitError{code: 1, msg: "no transmission found", hints: []string{"hold the sensor closer to the screen, shade it from lamps, and check -refresh matches the display"}}
 	}
+	tp := newTypedPrinter(stderr)
 	for _, f := range frames {
-		printFlashFrame(stdout, name, f, *asJSON)
+		printFlashFrame(stdout, name, f, *asJSON, tp)
 	}
-	return nil
+	tp.flush(name)
+	return tp.err()
 }
 
 // readLightInput reads a CSV trace, or a folder of frames when fps is set.
@@ -103,10 +105,15 @@ func flashHints(err error) []string {
 
 // printFlashFrame writes f as 'warble decode' does: a text line or a JSON
 // object.
-func printFlashFrame(w io.Writer, file string, f optical.Frame, asJSON bool) {
+func printFlashFrame(w io.Writer, file string, f optical.Frame, asJSON bool, tp *typedPrinter) {
+	j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
+		SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload)}
+	body := "hex:" + hex.EncodeToString(f.Payload)
+	if printable(f.Payload) {
+		body = string(f.Payload)
+	}
+	tp.decorate(file, f.Payload, &j, &body)
 	if asJSON {
-		j := frameJSON{File: file, Profile: f.Profile, StartS: round(f.Start.Seconds(), 4),
-			SNRdB: round(f.SNR, 1), SkewPPM: round(f.SkewPPM, 0), PayloadHex: hex.EncodeToString(f.Payload)}
 		if printable(f.Payload) {
 			s := string(f.Payload)
 			j.Text = &s
@@ -114,10 +121,6 @@ func printFlashFrame(w io.Writer, file string, f optical.Frame, asJSON bool) {
 		b, _ := json.Marshal(j)
 		fmt.Fprintf(w, "%s\n", b)
 		return
-	}
-	body := "hex:" + hex.EncodeToString(f.Payload)
-	if printable(f.Payload) {
-		body = string(f.Payload)
 	}
 	fmt.Fprintf(w, "%s\t%.3fs\t%s\tsnr %.1f dB\t%s\n", file, f.Start.Seconds(), f.Profile, f.SNR, body)
 }

@@ -96,13 +96,14 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	buf := make([]float32, 1024)
 	var frames []modem.Frame
 	heard := 0
+	tp := newTypedPrinter(stderr)
 	emit := func() {
 		for _, f := range frames {
 			if *count > 0 && heard >= *count {
 				break
 			}
 			m.clear()
-			printFrame(stdout, c.Device(), f, *asJSON)
+			printFrame(stdout, c.Device(), f, *asJSON, tp)
 			heard++
 			m.lastSNR = f.SNR
 		}
@@ -147,6 +148,7 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		emit()
 	}
 	m.clear()
+	tp.flush(c.Device())
 	if rec != nil {
 		if err := rec.Close(); err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("%s: %v", *record, err)}
@@ -160,12 +162,12 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	stopped := errors.Is(readErr, context.DeadlineExceeded) || errors.Is(readErr, context.Canceled)
 	switch {
 	case readErr == nil:
-		return nil
+		return tp.err()
 	case !stopped:
 		return &exitError{code: 2, msg: readErr.Error(), hints: []string{
 			fmt.Sprintf("the input device %q stopped; check the sound server (pactl info) and run 'warble devices'", c.Device())}}
 	case *count == 0 && heard > 0:
-		return nil
+		return tp.err()
 	}
 	how := "interrupted"
 	if sigCtx.Err() == nil {

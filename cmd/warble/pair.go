@@ -23,6 +23,7 @@ import (
 	"warble/pairing"
 	"warble/pairing/lan"
 	"warble/pairing/relay"
+	"warble/payload"
 )
 
 func init() {
@@ -742,6 +743,12 @@ func hearCode(ctx context.Context, device string) (pairing.Code, error) {
 		}
 		frames = rx.Receive(frames[:0], buf[:n])
 		for _, f := range frames {
+			// An NFC-style warble.dev:pair record holds the code too.
+			if inner, ok := payload.PairInvite(f.Payload); ok {
+				if u, ok := parseInvite(inner); ok && u.Code.Audio() {
+					return u.Code, nil
+				}
+			}
 			if code, err := pairing.ParseCompact(f.Payload); err == nil {
 				return code, nil
 			}

@@ -16,6 +16,7 @@ import (
 	"warble/optical"
 	"warble/optical/qr"
 	"warble/pairing"
+	"warble/payload"
 )
 
 // This file carries pairing codes by light: the host writes the pairing
@@ -167,6 +168,9 @@ func readQRInvite(name string) (pairing.URI, error) {
 	case err != nil:
 		return pairing.URI{}, opticalErr(true, fmt.Sprintf("-qr %s: %v", name, err))
 	}
+	if inner, ok := payload.PairInvite([]byte(text)); ok {
+		text = string(inner)
+	}
 	u, err := pairing.ParseURI(text)
 	if err != nil {
 		return pairing.URI{}, opticalErr(true, fmt.Sprintf("-qr %s: the QR code holds %.60q, %v", name, text, strings.TrimPrefix(err.Error(), "pairing: ")),
@@ -201,8 +205,13 @@ func readFlashInvite(name string, refreshHz float64) (pairing.URI, error) {
 }
 
 // parseInvite reads a flashed payload: a code in compact form (as the host
-// flashes it) or as text, or a pairing URI. Via is empty but for a URI.
+// flashes it) or as text, or a pairing URI, each bare or in an NDEF
+// warble.dev:pair record (as an NFC tag holds it). Via is empty but for a
+// URI.
 func parseInvite(b []byte) (pairing.URI, bool) {
+	if inner, ok := payload.PairInvite(b); ok {
+		b = inner
+	}
 	if c, err := pairing.ParseCompact(b); err == nil {
 		return pairing.URI{Code: c}, true
 	}

@@ -15,8 +15,10 @@ func init() {
 
 func cmdQRDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("qr-decode", stderr)
+	asJSON := fs.Bool("json", false, "print a JSON object: file, text, and payload for a standard payload")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble qr-decode FILE.png")
+		fmt.Fprintln(stderr, "usage: warble qr-decode [-json] FILE.png")
+		fmt.Fprintln(stderr, "WIFI:, DPP: and MT: codes, URIs and warble's typed payloads are shown by their fields.")
 		fmt.Fprintln(stderr, "FILE is a PNG, JPEG or GIF image; - reads it from stdin.")
 		fs.PrintDefaults()
 	}
@@ -44,6 +46,6 @@ func cmdQRDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	case err != nil:
 		return &exitError{code: 2, msg: fmt.Sprintf("%s: %v", name, err)}
 	}
-	_, err = fmt.Fprintln(stdout, text)
-	return err
+	printQRText(stdout, name, text, *asJSON, stderr)
+	return nil
 }

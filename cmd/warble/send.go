@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,8 +30,10 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	repeat := fs.Int("repeat", 1, "play the transmission this many times")
 	gap := fs.Duration("gap", 500*time.Millisecond, "silence between repeats")
 	leadArg := fs.String("lead", "auto", "silence played before the first transmission: auto (only until the output takes sound in real time: a PulseAudio null sink can lose up to 2 s at the start of a stream, a sound card nothing), or a duration such as 2.1s")
+	var ta typedArgs
+	ta.add(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex] [-repeat N] [-gap 500ms] [-lead auto|DURATION] PAYLOAD")
+		fmt.Fprintln(stderr, "usage: warble send [-backend portaudio|oto] [-profile NAME] [-device NAME|INDEX] [-hex | -type TYPE [-json]] [-repeat N] [-gap 500ms] [-lead auto|DURATION] PAYLOAD")
 		fmt.Fprintln(stderr, "PAYLOAD is text, or hex with -hex; - reads it from stdin. send returns once the sound has played.")
 		fs.PrintDefaults()
 	}
@@ -70,11 +73,28 @@ func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	payload, err := payloadArg(fs.Arg(0), *isHex, stdin)
+	typed, isTyped, err := ta.typed(fs.Arg(0), *isHex, stdin)
 	if err != nil {
 		return err
 	}
-	samples, err := transmission(p, payload, *repeat, *gap, max(lead, 0))
+	var payload []byte
+	frames := [][]byte{nil}
+	if isTyped {
+		enc, err := modem.NewEncoder(p, deviceRate)
+		if err != nil {
+			return &exitError{code: 2, msg: err.Error()}
+		}
+		if frames, err = typedFrames(typed, enc.MaxPayload()); err != nil {
+			return err
+		}
+		payload = bytes.Join(frames, nil)
+	} else {
+		if payload, err = payloadArg(fs.Arg(0), *isHex, stdin); err != nil {
+			return err
+		}
+		frames[0] = payload
+	}
+	samples, err := transmissionFrames(p, frames, *repeat, *gap, max(lead, 0))
 	if err != nil {
 		return err
 	}
