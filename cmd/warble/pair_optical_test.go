@@ -128,7 +128,7 @@ func TestPairFlashThroughRelay(t *testing.T) {
 			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 			levels, page, trace := filepath.Join(dir, "code.levels"), filepath.Join(dir, "code.html"), filepath.Join(dir, "trace.csv")
 			host := start(t, nil, "pair", "host", "-state", a, "-via", url, "-flash-levels", levels, "-flash-html", page,
-				"-flash-mode", mode, "-name", "tv", "-timeout", "60s", "-json")
+				"-flash-mode", mode, "-name", "tv", "-timeout", "5m", "-json")
 			c := host.next(t, "code")
 			if c["oob"] != "flash" || c["mode"] != mode {
 				t.Fatalf("code event %v", c)
@@ -151,7 +151,7 @@ func TestPairFlashThroughRelay(t *testing.T) {
 			// (The trace is of a fixed code, so the test does not vary.)
 			other, _ := pairing.ParseCode("4321-mfrggzdfmztwq2lknnwg23tpoa")
 			covered := coverTrace(t, flashedTrace(t, filepath.Join(dir, "other.csv"), p, other.Compact()))
-			r := warble(t, nil, "pair", "join", "-state", b, "-via", url, "-flash", covered, "-timeout", "20s")
+			r := warble(t, nil, "pair", "join", "-state", b, "-via", url, "-flash", covered, "-timeout", "2m")
 			r.want(t, 1, "pair join -flash with a covered sensor")
 			if !strings.Contains(r.stderr, "no flashed code found") {
 				t.Errorf("stderr: %s", r.stderr)
@@ -161,7 +161,7 @@ func TestPairFlashThroughRelay(t *testing.T) {
 			}
 
 			recordFlash(t, levels, trace, 1)
-			join := start(t, nil, "pair", "join", "-state", b, "-via", url, "-flash", trace, "-name", "sensor", "-timeout", "20s", "-json")
+			join := start(t, nil, "pair", "join", "-state", b, "-via", url, "-flash", trace, "-name", "sensor", "-timeout", "2m", "-json")
 			if r := join.next(t, "read"); r["oob"] != "flash" || r["nameplate"] != code.Nameplate() {
 				t.Fatalf("read event %v", r)
 			}
