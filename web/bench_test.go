@@ -82,6 +82,44 @@ func BenchmarkBrowser(b *testing.B) {
 		})
 	}
 
+	// The page's own latency, without the capture device: the worklet's
+	// 1024-sample blocks of one token in noise go to the auto receiver in
+	// the page, and the frame's latency is computed as the listen page does
+	// (samples past the transmission's end when it was returned, plus the
+	// time the block took).
+	b.Run("latency=in-page/rate=48000", func(b *testing.B) {
+		chromium(b)
+		srv := server(b)
+		ctx := browser(b, "")
+		if err := chromedpNavigate(ctx, srv.URL+"/send"); err != nil {
+			b.Fatal(err)
+		}
+		if err := poll(ctx, `window.warble`, 60*time.Second); err != nil {
+			b.Fatal(err)
+		}
+		ps := append(modem.Profiles(), modem.GGWaveNormal)
+		worst := 0.0
+		sum := map[string]float64{}
+		b.ResetTimer()
+		for range b.N {
+			for _, p := range ps {
+				ms, err := eval[float64](ctx, fmt.Sprintf(latencyBench, p.Name))
+				if err != nil {
+					b.Fatalf("%s: %v", p.Name, err)
+				}
+				if ms < 0 {
+					b.Fatalf("%s: the page did not hear the token", p.Name)
+				}
+				sum[p.Name] += ms
+				worst = max(worst, ms)
+			}
+		}
+		for _, p := range ps {
+			b.ReportMetric(sum[p.Name]/float64(b.N), "ms-"+p.Name)
+		}
+		b.ReportMetric(worst, "ms-max")
+	})
+
 	b.Run("latency", func(b *testing.B) {
 		chromium(b)
 		ps := []modem.Profile{modem.Room, modem.Audible, modem.Fast, modem.Ultrasonic, modem.GGWaveNormal}
@@ -139,4 +177,26 @@ const receiverBench = `(() => {
 	for (let off = 0; off < buf.length; off += 1024) frames += rx.receive(Warble.floatBytes(buf.subarray(off, off + 1024))).length;
 	frames += rx.flush().length;
 	return { secs, ms: performance.now() - t0, frames, sent };
+})()`
+
+// latencyBench returns the latency in ms of one %q token through the page's
+// auto receiver, or -1 when it is not heard.
+const latencyBench = `(() => {
+	const rate = 48000, name = %q;
+	let seed = 7;
+	const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
+	const tok = Warble.bytesFloat(Warble.check(warble.encode(name, rate, new TextEncoder().encode("latency token"))));
+	const buf = new Float32Array(rate / 2 + tok.length + 2 * rate);
+	for (let i = 0; i < buf.length; i++) buf[i] = (rnd() - 0.5) * 0.02;
+	for (let i = 0; i < tok.length; i++) buf[rate / 2 + i] += tok[i];
+	const rx = Warble.check(warble.newReceiver(rate, "auto"));
+	let seen = 0;
+	for (let off = 0; off < buf.length; off += 1024) {
+		const t0 = performance.now();
+		const block = buf.subarray(off, off + 1024);
+		const frames = rx.receive(Warble.floatBytes(block));
+		seen += block.length;
+		for (const f of frames) if (f.profile === name) return Math.max(0, (seen - f.endSample) / rate * 1000) + (performance.now() - t0);
+	}
+	return -1;
 })()`

@@ -51,6 +51,8 @@
 		const arrived = performance.now();
 		const block = ev.data.samples;
 		page.samples += block.length;
+		// Set warbleListen.record = [] to keep every block heard, to see what
+		// the capture delivered when a token is missed.
 		if (page.record) page.record.push(Array.from(block));
 		let sum = 0;
 		for (let i = 0; i < block.length; i++) sum += block[i] * block[i];
