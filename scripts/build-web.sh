@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-web.sh builds warble's browser module: web/wasm compiled with
-# GOOS=js GOARCH=wasm, gzip-compressed into web/dist/warble.wasm.gz, and the
-# toolchain's wasm_exec.js copied beside it. Package web embeds both, so run
+# GOOS=js GOARCH=wasm (GOWASM=satconv,signext), gzip-compressed into
+# web/dist/warble.wasm.gz, and the toolchain's wasm_exec.js copied beside it. Package web embeds both, so run
 # this (or `go generate ./web`) before `go build ./cmd/warble` for a warble
 # whose `serve` command carries the module.
 #
@@ -20,7 +20,7 @@ glue="$goroot/lib/wasm/wasm_exec.js"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && GOOS=js GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/warble.wasm" ./web/wasm)
+(cd "$root" && GOOS=js GOARCH=wasm GOWASM=satconv,signext CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/warble.wasm" ./web/wasm)
 gzip -9 -n -c "$tmp/warble.wasm" > "$tmp/warble.wasm.gz"
 cp "$glue" "$tmp/wasm_exec.js"
 mv "$tmp/warble.wasm.gz" "$tmp/wasm_exec.js" "$out/"

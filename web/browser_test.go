@@ -63,7 +63,9 @@ func buildModule(dir string) error {
 	}
 	raw := filepath.Join(dir, "warble.wasm")
 	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", raw, "./wasm")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	// As scripts/build-web.sh builds it: saturating float-to-int and sign
+	// extension instructions are in every browser since 2021.
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOWASM=satconv,signext", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
