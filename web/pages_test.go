@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -15,6 +18,7 @@ import (
 	"warble/modem"
 	"warble/optical"
 	"warble/optical/qr"
+	"warble/web"
 )
 
 // open starts a browser on the page at path and waits until cond holds.
@@ -201,4 +205,30 @@ func TestFlashPage(t *testing.T) {
 		t.Errorf("the flashed levels decode as %+v, want \"hi\"", frames)
 	}
 	t.Logf("refresh %.1f Hz, %d frames logged, %d dropped", 1000/st.PeriodMs, len(st.Log), st.Dropped)
+}
+
+// TestPagesSayWhatWentWrong opens the listen page in a browser with no
+// microphone at all, and on a server without the module: both say so in
+// words.
+func TestPagesSayWhatWentWrong(t *testing.T) {
+	chromium(t)
+	ctx := open(t, "/", `window.warbleListen && window.warbleListen.error`)
+	msg, _ := eval[string](ctx, `document.getElementById("error").textContent`)
+	if !strings.Contains(strings.ToLower(msg), "microphone") {
+		t.Errorf("listen page without a microphone says %q", msg)
+	}
+
+	srv := httptest.NewServer(web.Handler(web.Options{Module: fstest.MapFS{}}))
+	defer srv.Close()
+	ctx = browser(t, "")
+	if err := chromedpNavigate(ctx, srv.URL+"/send"); err != nil {
+		t.Fatal(err)
+	}
+	if err := poll(ctx, `document.getElementById("error").textContent`, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ = eval[string](ctx, `document.getElementById("error").textContent`)
+	if !strings.Contains(msg, "scripts/build-web.sh") {
+		t.Errorf("send page without the module says %q", msg)
+	}
 }

@@ -14,7 +14,13 @@ const Warble = (() => {
 				const s = document.createElement("script");
 				s.src = "/wasm_exec.js";
 				s.onload = resolve;
-				s.onerror = () => reject(new Error("Could not load /wasm_exec.js from the server."));
+				// The server explains a missing module in the response body.
+				s.onerror = () => fetch("/wasm_exec.js")
+					.then(r => r.ok ? "" : r.text())
+					.catch(() => "")
+					.then(why => reject(new Error(why.trim()
+						? "The server has no warble module: " + why.trim()
+						: "Could not load /wasm_exec.js from the server; is warble serve still running?")));
 				document.head.appendChild(s);
 			});
 			const go = new Go();
