@@ -219,7 +219,8 @@ const readFrames = `Array.from(document.querySelectorAll("#frames > li")).map(li
 	latency: li.dataset.latencyMs, text: li.textContent}))`
 
 // listen opens the listen page with the fake microphone playing mic and
-// waits until want frames are shown (or the page reports an error).
+// waits until frames of want different payloads are shown (or the page
+// reports an error).
 func listen(t testing.TB, mic, profile string, want int, wait time.Duration) ([]heardFrame, []byte) {
 	t.Helper()
 	return listenPage(t, mic, profile, want, wait, true)
@@ -242,7 +243,7 @@ func listenPage(t testing.TB, mic, profile string, want int, wait time.Duration,
 	if err := chromedpNavigate(ctx, srv.URL+"/?profile="+profile); err != nil {
 		t.Fatalf("opening the listen page: %v", err)
 	}
-	err := poll(ctx, fmt.Sprintf(`(window.warbleListen && window.warbleListen.error) || document.querySelectorAll("#frames > li").length >= %d`, want), wait+15*time.Second)
+	err := poll(ctx, fmt.Sprintf(`(window.warbleListen && window.warbleListen.error) || new Set(Array.from(document.querySelectorAll("#frames > li"), li => li.dataset.payloadHex)).size >= %d`, want), wait+15*time.Second)
 	frames, ferr := eval[[]heardFrame](ctx, readFrames)
 	if ferr != nil || (err != nil && strict) {
 		state, _ := eval[string](ctx, `JSON.stringify({status: document.getElementById("status").textContent,
@@ -309,8 +310,8 @@ func TestListenPageAuto(t *testing.T) {
 	chromium(t)
 	ps := []modem.Profile{modem.Room, modem.GGWaveNormal}
 	payloads := [][]byte{[]byte("first: room"), []byte("then ggwave")}
-	mic := fakeMic(t, 500*time.Millisecond, 2*time.Second, 2, ps, payloads)
-	frames, shot := listen(t, mic, "auto", 2, 12*time.Second)
+	mic := fakeMic(t, 500*time.Millisecond, 2*time.Second, 3, ps, payloads)
+	frames, shot := listen(t, mic, "auto", 2, 16*time.Second)
 	heard := map[string]bool{}
 	for _, f := range frames {
 		heard[f.Profile+" "+f.PayloadHex] = true
