@@ -30,8 +30,8 @@ func (t Tones) Validate(sampleRate int) error {
 	switch {
 	case sampleRate < 8000 || sampleRate > 192000:
 		return fmt.Errorf("fsk: sample rate %d Hz is outside 8000..192000", sampleRate)
-	case t.Count < 2 || t.Count > 256:
-		return fmt.Errorf("fsk: tone count %d is outside 2..256", t.Count)
+	case t.Count < 2 || t.Count > 1024:
+		return fmt.Errorf("fsk: tone count %d is outside 2..1024", t.Count)
 	case t.Symbol <= 0:
 		return fmt.Errorf("fsk: symbol duration %v is not positive", t.Symbol)
 	case t.BaseHz <= 0:

@@ -73,27 +73,27 @@ type Profile struct {
 }
 
 // Room is the default profile, made for rooms: a 16-byte token in 1.39 s,
-// heard across a living room whose echoes outweigh the direct sound. Each
-// 48 ms slot sounds four tones at once, one per 16-tone group, from one of
-// three disjoint sets of 64 tones interleaved over 1.0–5.1 kHz, so a tone's
-// echo has three slots (144 ms) to decay before its bins are read again, and
-// each slot gathers its tones' early echoes rather than fighting them. The
-// preamble's six tones are its own, so their echoes never land in a data
-// bin.
+// heard across a living room or a hall whose echoes outweigh the direct
+// sound. Each 48 ms slot sounds four tones at once, one per 16-tone group,
+// from one of four disjoint sets of 64 tones interleaved over 1.0–6.5 kHz,
+// so a tone's echo has four slots (192 ms) to decay before its bins are
+// read again, and each slot gathers its tones' early echoes rather than
+// fighting them. The preamble's six tones are its own, so their echoes
+// never land in a data bin.
 var Room = Profile{
 	Name: "room",
 	Tones: fsk.Tones{
 		BaseHz:     1000,
 		SpacingHz:  1000.0 / 48,
-		Count:      198,
+		Count:      262,
 		Symbol:     48 * time.Millisecond,
 		Transition: 0.1,
 		Ramp:       4 * time.Millisecond,
 	},
-	Preamble:  []int{4, 158, 59, 108, 19, 188},
+	Preamble:  []int{5, 209, 78, 143, 25, 249},
 	Code:      codec.Config{BitsPerSymbol: 4, Rate: codec.Rate12, InterleaveSymbols: 28},
 	Parallel:  4,
-	HopSets:   3,
+	HopSets:   4,
 	MaxSkew:   0.022,
 	Amplitude: 0.7,
 }
