@@ -174,7 +174,7 @@ func (r *results) writePlots(cfg config) error {
 		p.Y.Label.Text = "payloads decoded (%)"
 		p.Y.Min, p.Y.Max = 0, 100
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = false
+		p.Legend.Top = true
 		p.Legend.Left = false
 		ds := cfg.distancesFor(room)
 		for i, s := range r.systems {
@@ -195,7 +195,8 @@ func (r *results) writePlots(cfg config) error {
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
 		}
-		p.X.Min, p.X.Max = 0, ds[len(ds)-1]
+		// Room on the right for the legend, past the far wall.
+		p.X.Min, p.X.Max = 0, ds[len(ds)-1]*1.45
 		if err := p.Save(10*vg.Inch, 5.5*vg.Inch, filepath.Join(dir, "rooms-"+plotName(room)+".png")); err != nil {
 			return err
 		}
