@@ -10,6 +10,7 @@
 //	go run ./benchmarks/rooms            # every named room and condition; prints markdown
 //	go run ./benchmarks/rooms -update    # … and rewrites the "Rooms" section of benchmarks/RESULTS.md and its plots
 //	go run ./benchmarks/rooms -quick     # a smoke test: one room, three distances, a few trials
+//	go run ./benchmarks/rooms -update -report benchmarks/cache/rooms.json   # redraw from the last run's tallies
 //
 // or ask about one room:
 //
@@ -60,6 +61,8 @@ type config struct {
 	out       string // directory holding RESULTS.md and plots/
 	install   bool
 	command   string
+	save      string // where the tallies are kept
+	report    string // if set, the saved tallies to report instead of measuring
 }
 
 // condition is what is varied within a room: the loudspeaker's level and
@@ -127,23 +130,35 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
-	if err := bench.InstallGGWave(ctx, cfg.root, cfg.install, logf); err != nil {
-		logf("%v", err)
+	if cfg.report == "" {
+		if err := bench.InstallGGWave(ctx, cfg.root, cfg.install, logf); err != nil {
+			logf("%v", err)
+		}
 	}
-	all, notes := bench.All(cfg.root)
-	for _, n := range notes {
-		logf("%s", n)
+	var res *results
+	if cfg.report != "" {
+		if res, err = load(&cfg, cfg.report); err != nil {
+			return err
+		}
+	} else {
+		all, notes := bench.All(cfg.root)
+		for _, n := range notes {
+			logf("%s", n)
+		}
+		syss, err := selectSystems(all, cfg.systems)
+		if err != nil {
+			return usageError{err}
+		}
+		if res, err = measure(ctx, cfg, syss); err != nil {
+			return err
+		}
+		res.notes = notes
+		res.elapsed = time.Since(start)
+		if err := res.save(cfg, cfg.save); err != nil {
+			return err
+		}
+		logf("tallies saved in %s (-report %s redraws from them)", cfg.save, cfg.save)
 	}
-	syss, err := selectSystems(all, cfg.systems)
-	if err != nil {
-		return usageError{err}
-	}
-	res, err := measure(ctx, cfg, syss)
-	if err != nil {
-		return err
-	}
-	res.notes = notes
-	res.elapsed = time.Since(start)
 	md := res.markdown(cfg)
 	if !cfg.update {
 		fmt.Print(md)
@@ -216,6 +231,8 @@ func parseArgs(args []string) (config, error) {
 	update := fs.Bool("update", false, "rewrite the Rooms section of <out>/RESULTS.md and the plots in <out>/plots instead of printing the markdown")
 	out := fs.String("out", "benchmarks", "directory of RESULTS.md and plots/, relative to the repository root")
 	install := fs.Bool("install", true, "install ggwave with npm ci in benchmarks/peers if needed")
+	save := fs.String("save", "benchmarks/cache/rooms.json", "file to keep the run's tallies in, relative to the repository root")
+	report := fs.String("report", "", "report the tallies saved in this file (by -save, with the same flags) instead of measuring")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -242,6 +259,10 @@ func parseArgs(args []string) (config, error) {
 	cfg.out = *out
 	if !filepath.IsAbs(cfg.out) {
 		cfg.out = filepath.Join(root, cfg.out)
+	}
+	cfg.save, cfg.report = underRoot(root, *save), *report
+	if cfg.report != "" {
+		cfg.report = underRoot(root, cfg.report)
 	}
 	cfg.command = "go run ./benchmarks/rooms " + strings.Join(args, " ")
 	if cfg.trials < 1 {
@@ -336,6 +357,13 @@ func parseArgs(args []string) (config, error) {
 		return config{}, errors.New("no conditions: -spl, -ambient and -speaker must each name at least one")
 	}
 	return cfg, nil
+}
+
+func underRoot(root, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(root, path)
 }
 
 func splitList(s string) []string {

@@ -39,6 +39,7 @@ type results struct {
 	tallies map[string]map[cell]tally
 	notes   []string
 	elapsed time.Duration
+	date    time.Time
 }
 
 // group is the systems that share one transmitter: they hear the very same
@@ -155,6 +156,7 @@ func measure(ctx context.Context, cfg config, syss []bench.System) (*results, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	m.res.date = time.Now()
 	return m.res, nil
 }
 

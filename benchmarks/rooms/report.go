@@ -18,15 +18,22 @@ import (
 
 // rangeAt95 returns the farthest distance in room ri under condition ci at
 // which s decoded at least 95% of its trials, and whether there is one.
-func (r *results) rangeAt95(cfg config, s bench.System, ri, ci int) (float64, bool) {
-	best, ok := 0.0, false
+// within is the farthest up to which every distance tried reached 95%
+// (0 if the nearest did not).
+func (r *results) rangeAt95(cfg config, s bench.System, ri, ci int) (best float64, ok bool, within float64) {
+	unbroken := true
 	for _, d := range cfg.distancesFor(cfg.rooms[ri]) {
 		t := r.tallies[s.Key][cell{ri, ci, d}]
 		if t.Trials > 0 && t.OK*100 >= 95*t.Trials {
 			best, ok = d, true
+			if unbroken {
+				within = d
+			}
+		} else {
+			unbroken = false
 		}
 	}
-	return best, ok
+	return best, ok, within
 }
 
 // headline returns the condition the detail table and plots show: 70 dB
@@ -54,7 +61,7 @@ func (r *results) markdown(cfg config) string {
 	w("How far each system reaches in simulated rooms. Regenerate this section and its plots from the repository root with:\n\n")
 	w("```\nbash scripts/setup-peers.sh   # once: minimodem, node (ggwave is installed by npm ci)\n%s\n```\n\n", strings.TrimSpace(cfg.command))
 	w("Measured %s on %s/%s, %d CPUs (shared with other work), %s; the run took %s.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.elapsed.Round(time.Second))
+		r.date.UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.elapsed.Round(time.Second))
 	w("The rooms are `internal/channel`'s `Scene`: shoebox rooms by the image-source method with the walls' reflection fitted to the room's RT60 (Schroeder T20), the loudspeaker half a metre from one end wall at 1.0 m height and 40%% of the width, the microphone facing it along the long axis, 0.2 m higher. ")
 	w("The loudspeaker level is the transmission's RMS at 1 m in dB SPL; the microphone's full scale is a %g dB SPL sine; the ambient level is A-weighted at the microphone (pink noise, speech babble of four espeak-ng voices, or synthesised music with drums). ", channel.DefaultMicFullScaleSPL)
 	w("The phone speaker is a 350 Hz 2nd-order highpass; the microphone is %s. ", cfg.mic.Name)
@@ -69,7 +76,7 @@ func (r *results) markdown(cfg config) string {
 	}
 
 	w("### Range at 95%%\n\n")
-	w("The farthest distance (m) at which a system decoded at least 95%% of its %d trials (so all of them, with fewer than 20); \"–\": not even at the nearest distance.\n\n", cfg.trials)
+	w("The farthest distance (m) at which a system decoded at least 95%% of its %d trials (so all of them, with fewer than 20); \"–\": at no distance. In brackets, when it is nearer, the farthest distance up to which every distance tried reached 95%% (\"(–)\": not the nearest): a system that misses nearer and succeeds farther is only as good as the bracket.\n\n", cfg.trials)
 	for ri, room := range cfg.rooms {
 		w("#### %s\n\n", roomTitle(cfg, room))
 		w("| condition |")
@@ -84,10 +91,15 @@ func (r *results) markdown(cfg config) string {
 		for ci, c := range cfg.conds {
 			w("| %s |", c)
 			for _, s := range r.systems {
-				if d, ok := r.rangeAt95(cfg, s, ri, ci); ok {
-					w(" %g |", d)
-				} else {
+				switch d, ok, within := r.rangeAt95(cfg, s, ri, ci); {
+				case !ok:
 					w(" – |")
+				case within == d:
+					w(" %g |", d)
+				case within == 0:
+					w(" %g (–) |", d)
+				default:
+					w(" %g (%g) |", d, within)
 				}
 			}
 			w("\n")
@@ -162,7 +174,7 @@ func (r *results) writePlots(cfg config) error {
 		p.Y.Label.Text = "payloads decoded (%)"
 		p.Y.Min, p.Y.Max = 0, 100
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = false
+		p.Legend.Top = true
 		p.Legend.Left = false
 		ds := cfg.distancesFor(room)
 		for i, s := range r.systems {
@@ -183,7 +195,8 @@ func (r *results) writePlots(cfg config) error {
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
 		}
-		p.X.Min, p.X.Max = 0, ds[len(ds)-1]
+		// Room on the right for the legend, past the far wall.
+		p.X.Min, p.X.Max = 0, ds[len(ds)-1]*1.45
 		if err := p.Save(10*vg.Inch, 5.5*vg.Inch, filepath.Join(dir, "rooms-"+plotName(room)+".png")); err != nil {
 			return err
 		}

@@ -42,8 +42,8 @@ func TestHarness(t *testing.T) {
 	if tl.Trials != 3 || tl.OK != 3 || tl.Wrong != 0 {
 		t.Errorf("warble audible at 0.5 m, 70 dB SPL, 35 dB(A) pink: %+v, want 3 of 3 and no wrong payload", tl)
 	}
-	if d, ok := res.rangeAt95(cfg, s, 0, 0); !ok || d != 0.5 {
-		t.Errorf("range at 95%% = %v, %v; want 0.5 m", d, ok)
+	if d, ok, within := res.rangeAt95(cfg, s, 0, 0); !ok || d != 0.5 || within != 0.5 {
+		t.Errorf("range at 95%% = %v, %v, %v; want 0.5 m", d, ok, within)
 	}
 	md := res.markdown(cfg)
 	for _, want := range []string{"## Rooms", "| 70 dB SPL, 35 dB(A) pink | 0.5 |", "| warble audible | 0 | 3 |", "-distance 0.5"} {
@@ -60,7 +60,7 @@ func TestHarness(t *testing.T) {
 	if tl := res.tallies[s.Key][cell{0, 0, 2}]; tl.Trials != 0 {
 		t.Errorf("tried at 2 m after two distances with nothing decoded: %+v", tl)
 	}
-	if _, ok := res.rangeAt95(cfg, s, 0, 0); ok {
+	if _, ok, _ := res.rangeAt95(cfg, s, 0, 0); ok {
 		t.Error("a range at 95% for a system that decoded nothing")
 	}
 	// -update writes the section and a plot.
@@ -71,6 +71,39 @@ func TestHarness(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.out, "plots", "rooms-small-office.png")); err != nil {
 		t.Error(err)
+	}
+	// The saved tallies report the same markdown.
+	path := filepath.Join(cfg.out, "rooms.json")
+	if err := res.save(cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	cfg2 := cfg
+	cfg2.command = "something else"
+	res2, err := load(&cfg2, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := res.markdown(cfg), res2.markdown(cfg2); a != b {
+		t.Errorf("markdown from saved tallies differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestRangeAt95 checks both ranges: the farthest distance at 95% and the
+// farthest up to which every distance reached it.
+func TestRangeAt95(t *testing.T) {
+	cfg, err := parseArgs([]string{"-install=false", "-room", "living-room", "-distance", "0.5,1,2,3", "-spl", "70", "-ambient", "pink", "-dba", "35", "-speaker", "flat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := bench.System{Key: "k", Name: "k"}
+	r := &results{systems: []bench.System{s}, tallies: map[string]map[cell]tally{"k": {
+		{0, 0, 0.5}: {Trials: 20, OK: 20}, {0, 0, 1}: {Trials: 20, OK: 19}, {0, 0, 2}: {Trials: 20, OK: 18}, {0, 0, 3}: {Trials: 20, OK: 20},
+	}}}
+	if d, ok, within := r.rangeAt95(cfg, s, 0, 0); !ok || d != 3 || within != 1 {
+		t.Errorf("rangeAt95 = %v, %v, %v; want 3, true, 1", d, ok, within)
+	}
+	if md := r.markdown(cfg); !strings.Contains(md, "| 3 (1) |") {
+		t.Errorf("markdown lacks the cell 3 (1):\n%s", md)
 	}
 }
 
