@@ -17,9 +17,9 @@ import (
 )
 
 // livingRoomWAV writes payload, sent with profile p at 48 kHz, as heard
-// 2 m from the speaker in a living room: RT60 0.6 s, the echoes 10.5 dB
-// above the direct sound (the critical distance there is about 0.6 m), with
-// white noise 10 dB under the direct sound.
+// 2 m from the speaker in the simulated living room (6×5×2.6 m, RT60
+// 0.6 s): the loudspeaker at 70 dB SPL at 1 m through a phone speaker's
+// 350 Hz highpass, 50 dB(A) of speech babble.
 func livingRoomWAV(t *testing.T, p modem.Profile, payload string) string {
 	t.Helper()
 	const rate = 48000
@@ -31,12 +31,13 @@ func livingRoomWAV(t *testing.T, p modem.Profile, payload string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := channel.Span{Start: rate / 2, End: len(x)}
 	x = append(x, make([]float32, rate)...)
-	rng := rand.New(rand.NewPCG(5, 6))
-	y := channel.Reverb(x, rate, 600*time.Millisecond, -10.5, rng)
-	y = channel.AddNoise(nil, y, 10, sp, rng)
-	y = channel.Gain(y, -10)
+	scene := channel.Scene{Room: channel.LivingRoom, DistanceM: 2, SpeakerSPL: 70, MicFullScaleSPL: channel.DefaultMicFullScaleSPL,
+		Ambient: channel.AmbientBabble, AmbientDBA: 50, Speaker: channel.PhoneSpeaker, Mic: channel.Flat}
+	y, err := scene.Apply(x, rate, rand.New(rand.NewPCG(5, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), p.Name+".wav")
 	f, err := os.Create(path)
 	if err != nil {
