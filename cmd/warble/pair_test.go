@@ -83,19 +83,24 @@ func (r *running) next(t *testing.T, kind string) map[string]any {
 			t.Fatalf("event %v, want %s", m, kind)
 		}
 		return m
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no %s event within 30 s", kind)
+	case <-time.After(eventWait):
+		t.Fatalf("no %s event within %v", kind, eventWait)
 	}
 	return nil
 }
+
+// eventWait bounds how long a test waits for a command's next event or its
+// end: generous, since under the race detector on a busy machine decoding a
+// flashed or chirped code alone can take most of a minute.
+const eventWait = 3 * time.Minute
 
 func (r *running) wait(t *testing.T) result {
 	t.Helper()
 	select {
 	case res := <-r.done:
 		return res
-	case <-time.After(30 * time.Second):
-		t.Fatal("command did not end within 30 s")
+	case <-time.After(eventWait):
+		t.Fatalf("command did not end within %v", eventWait)
 	}
 	return result{}
 }
