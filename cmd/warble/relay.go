@@ -9,11 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"warble/pairing/relay"
 )
@@ -23,16 +26,29 @@ func init() {
 }
 
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D]
-           [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...] [-v]
+           [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...]
+           [-nats nats://HOST:4222,...] [-v]
 Serves the WebSocket rendezvous that 'warble pair -via ws://HOST:PORT' and
 'warble connect'/'warble accept' use. It joins two clients by nameplate and
 forwards their bytes; it never sees a key. It prints its URL on stdout, logs
-on stderr, and shuts down cleanly on Ctrl-C or SIGTERM.`
+on stderr, and shuts down cleanly on Ctrl-C or SIGTERM.
+
+With -nats, the nameplates live on a NATS system (JetStream enabled) that
+many relay instances share: a host on one instance and a joiner on another
+pair, and a retired nameplate is refused by every instance. Without it, they
+live in this process's memory.`
 
 // relayStopSignals end 'warble relay' cleanly.
 var relayStopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), relayStopSignals...)
+	defer stop()
+	return cmdRelayContext(ctx, args, stdout, stderr)
+}
+
+// cmdRelayContext is 'warble relay', running until ctx ends.
+func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("relay", stderr)
 	d := relay.DefaultLimits
 	listen := fs.String("listen", "localhost:4747", "address to listen on, host:port (:4747 for every interface)")
@@ -46,6 +62,7 @@ func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	joins := fs.Int("joins-per-minute", d.JoinsPerMinute, "pairing joins allowed from one client address (IPv4, or IPv6 /64) a minute")
 	failures := fs.Int("failures-per-hour", d.FailuresPerHour, "failed pairings one client address may join in an hour")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; from others the header is ignored")
+	natsURLs := fs.String("nats", "", "NATS servers (nats://HOST:PORT, comma-separated) whose JetStream holds the nameplates, shared with other relay instances")
 	verbose := fs.Bool("v", false, "log every message exchange step, not just connections")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, relayUsage)
@@ -88,13 +105,27 @@ func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := relay.NewServer(limits, nil, log)
+	if err := checkNATSURLs(*natsURLs); err != nil {
+		return err
+	}
+	// The limits are checked before anything connects to NATS.
+	if _, err := relay.NewServer(limits, nil, nil); err != nil {
+		return usageErr("%v", err)
+	}
+	var mailbox relay.Mailbox // nil: in memory
+	if *natsURLs != "" {
+		nc, mb, err := connectNATS(*natsURLs, limits.RetireFor, log)
+		if err != nil {
+			return err
+		}
+		defer nc.Close() // after the server's shutdown, below
+		mailbox = mb
+	}
+	srv, err := relay.NewServer(limits, mailbox, log)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), relayStopSignals...)
-	defer stop()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("relay: %v", err),
@@ -121,7 +152,6 @@ func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("relay: %v", err)}
 	case <-ctx.Done():
 	}
-	stop()
 	log.Info("shutting down", "conns", srv.Conns())
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -134,4 +164,45 @@ func cmdRelay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// checkNATSURLs checks the -nats list: nats:// or tls:// URLs with a host.
+func checkNATSURLs(list string) error {
+	if list == "" {
+		return nil
+	}
+	for _, u := range strings.Split(list, ",") {
+		pu, err := neturl.Parse(strings.TrimSpace(u))
+		if err != nil || (pu.Scheme != "nats" && pu.Scheme != "tls") || pu.Host == "" {
+			return usageErr("-nats %q: want nats://HOST:PORT or tls://HOST:PORT", u)
+		}
+	}
+	return nil
+}
+
+// connectNATS connects to the NATS servers in list (comma-separated) and
+// opens the shared mailbox on them. The connection reconnects for as long
+// as the relay runs, logging each change.
+func connectNATS(list string, retireFor time.Duration, log *slog.Logger) (*nats.Conn, *relay.NATSMailbox, error) {
+	nc, err := nats.Connect(list,
+		nats.Name("warble-relay"),
+		nats.MaxReconnects(-1),
+		nats.RetryOnFailedConnect(false),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "server", c.ConnectedUrlRedacted()) }),
+	)
+	if err != nil {
+		return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("relay: nats: %v", err),
+			hints: []string{"check that nats-server runs with JetStream (-js) at " + list}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	mb, err := relay.NewNATSMailbox(ctx, nc, retireFor)
+	if err != nil {
+		nc.Close()
+		return nil, nil, &exitError{code: 1, msg: err.Error(),
+			hints: []string{"the NATS servers must have JetStream enabled (nats-server -js)"}}
+	}
+	log.Info("mailbox on nats", "server", nc.ConnectedUrlRedacted())
+	return nc, mb, nil
 }

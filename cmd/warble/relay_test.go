@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
 	"warble/pairing/relay"
 )
 
@@ -138,5 +140,93 @@ func TestRelayCommandAddressInUse(t *testing.T) {
 	r.want(t, 1, "relay", "-listen", ln.Addr().String())
 	if !strings.Contains(r.stderr, "warble: hint:") {
 		t.Errorf("stderr lacks a hint:\n%s", r.stderr)
+	}
+}
+
+// startRelayCommand runs 'warble relay' with args until the test ends and
+// returns its URL.
+func startRelayCommand(t *testing.T, args ...string) string {
+	t.Helper()
+	outR, outW := io.Pipe()
+	errOut := &relayStderr{}
+	code := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		code <- cmdRelayContext(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), outW, errOut)
+		outW.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-code:
+			if err != nil {
+				t.Errorf("warble relay %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("warble relay did not stop")
+		}
+	})
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL on stdout: %v\nstderr: %s", err, errOut.String())
+	}
+	go io.Copy(io.Discard, outR)
+	return strings.TrimSpace(line)
+}
+
+func TestRelayCommandNATS(t *testing.T) {
+	ns, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(20 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	defer ns.Shutdown()
+	a := startRelayCommand(t, "-nats", ns.ClientURL())
+	b := startRelayCommand(t, "-nats", ns.ClientURL())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	host, err := relay.Dial(ctx, a, "41", relay.RoleHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join, err := relay.Dial(ctx, b, "41", relay.RoleJoin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go join.Write([]byte("hello host"))
+	got := make([]byte, 10)
+	if _, err := io.ReadFull(host, got); err != nil || string(got) != "hello host" {
+		t.Fatalf("across two relays: %q, %v", got, err)
+	}
+	join.Fail("wrong code")
+	if _, err := io.ReadFull(host, got); !errors.Is(err, relay.ErrPeerFailed) {
+		t.Fatalf("host after the joiner failed: %v, want ErrPeerFailed", err)
+	}
+	host.Close()
+	// Retired on both instances.
+	for _, u := range []string{a, b} {
+		if _, err := relay.Dial(ctx, u, "41", relay.RoleHost); !errors.Is(err, relay.ErrRetired) {
+			t.Errorf("host on %s after the pairing: %v, want ErrRetired", u, err)
+		}
+	}
+}
+
+func TestRelayCommandNATSUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nobody listens there now
+	r := warble(t, nil, "relay", "-listen", "127.0.0.1:0", "-nats", "nats://"+addr)
+	r.want(t, 1, "relay", "-nats", addr)
+	if !strings.Contains(r.stderr, "warble: error: relay: nats:") || !strings.Contains(r.stderr, "warble: hint:") {
+		t.Errorf("stderr lacks the error and hint:\n%s", r.stderr)
 	}
 }

@@ -169,9 +169,10 @@ func closeError(err error) error {
 	if !ok {
 		return fmt.Errorf("%w: closed with status %d %s", ErrLost, int(ce.Code), clip(ce.Reason, maxReasonLen))
 	}
-	// The reasons of a failed side and of a protocol violation say more
-	// than the code; the others only repeat it.
-	if ce.Reason != "" && (ce.Code == codePeerFailed || ce.Code == codeBadMessage || ce.Code == websocket.StatusMessageTooBig) {
+	// The reasons of a failed side (its own words), of a side that left
+	// (which side) and of a protocol violation say more than the code; the
+	// others only repeat it.
+	if ce.Reason != "" && (ce.Code == codePeerFailed || ce.Code == codePeerLeft || ce.Code == codeBadMessage || ce.Code == websocket.StatusMessageTooBig) {
 		return fmt.Errorf("%w: %s", e, clip(ce.Reason, maxReasonLen))
 	}
 	return e

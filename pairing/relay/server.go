@@ -207,15 +207,62 @@ type side struct {
 	welcomed chan struct{}
 
 	mu     sync.Mutex
-	peer   *side
+	peer   peerLink
 	closed bool
+}
+
+// A peerLink is a side's way to its joined peer: the peer's connection when
+// both are on this instance, a NATS inbox when not.
+type peerLink interface {
+	// send passes a data message on to the peer's client.
+	send(b []byte) error
+	// end closes the peer because this side failed (with a reason) or left.
+	end(failed bool, reason string)
+}
+
+func (sd *side) send(b []byte) error { return sd.write(b) }
+
+func (sd *side) end(failed bool, reason string) {
+	if failed {
+		go closeWith(sd.conn, codePeerFailed, reason)
+		return
+	}
+	// The close handshake waits for the peer's client; the caller does not.
+	go closeWith(sd.conn, codePeerLeft, sd.role.Other().String()+" left")
+}
+
+// remoteJoined implements localSide: a joiner came through another instance.
+func (sd *side) remoteJoined(p *remotePeer) bool {
+	if !sd.link(p) {
+		return false
+	}
+	sd.srv.log.Info("joined", "conn", sd.id, "peer", "remote")
+	// Written before the peer hears it joined, so before any of its data.
+	<-sd.welcomed
+	sd.write([]byte{msgJoined})
+	return true
+}
+
+// remoteMessage implements localSide.
+func (sd *side) remoteMessage(b []byte) { sd.write(b) }
+
+// remoteEnded implements localSide.
+func (sd *side) remoteEnded(failed bool, reason string) {
+	if failed {
+		if sd.role == RoleJoin {
+			sd.srv.failed(sd.who)
+		}
+		go closeWith(sd.conn, codePeerFailed, reason)
+		return
+	}
+	go closeWith(sd.conn, codePeerLeft, sd.role.Other().String()+" left")
 }
 
 // Role implements [Side].
 func (sd *side) Role() Role { return sd.role }
 
 // link makes p the peer of sd, unless sd is already closing.
-func (sd *side) link(p *side) bool {
+func (sd *side) link(p peerLink) bool {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	if sd.closed {
@@ -225,7 +272,7 @@ func (sd *side) link(p *side) bool {
 	return true
 }
 
-func (sd *side) getPeer() *side {
+func (sd *side) getPeer() peerLink {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	return sd.peer
@@ -351,6 +398,13 @@ func (sd *side) serve() {
 		return
 	}
 	found, err := s.mailbox.Put(sd.key, sd)
+	if err != nil {
+		// Refused: a peer that finds this side anyway is turned away.
+		sd.mu.Lock()
+		sd.closed = true
+		sd.mu.Unlock()
+		close(sd.welcomed)
+	}
 	switch {
 	case errors.Is(err, ErrNoSuchPairing):
 		log.Info("refused: no such pairing", "addr", sd.ip)
@@ -359,6 +413,10 @@ func (sd *side) serve() {
 	case errors.Is(err, ErrRetired):
 		log.Info("refused: nameplate retired")
 		closeWith(sd.conn, codeRetired, "nameplate retired")
+		return
+	case errors.Is(err, ErrHostLeft):
+		log.Info("refused: host left")
+		closeWith(sd.conn, codePeerLeft, "host left")
 		return
 	case errors.Is(err, ErrTaken):
 		log.Info("refused: nameplate taken")
@@ -387,16 +445,27 @@ func (sd *side) serve() {
 		})
 		defer wait.Stop()
 	} else {
-		p, ok := found.(*side)
-		if !ok || !p.link(sd) || !sd.link(p) {
-			log.Info("peer left before joining")
-			closeWith(sd.conn, codePeerLeft, "peer left")
+		joined := []byte{msgJoined}
+		switch p := found.(type) {
+		case *side:
+			if !p.link(sd) || !sd.link(p) {
+				log.Info("peer left before joining")
+				closeWith(sd.conn, codePeerLeft, p.role.String()+" left")
+				return
+			}
+			log.Info("joined", "peer", p.id)
+			<-p.welcomed
+			p.write(joined)
+		case *remotePeer:
+			if !sd.link(p) {
+				return
+			}
+			log.Info("joined", "peer", "remote")
+		default:
+			log.Warn("mailbox returned an unknown side", "type", fmt.Sprintf("%T", found))
+			closeWith(sd.conn, websocket.StatusInternalError, "mailbox unavailable")
 			return
 		}
-		log.Info("joined", "peer", p.id)
-		joined := []byte{msgJoined}
-		<-p.welcomed
-		p.write(joined)
 		if sd.write(joined) != nil {
 			return
 		}
@@ -422,7 +491,7 @@ func (sd *side) serve() {
 				closeWith(sd.conn, codeBadMessage, "data before the peer joined")
 				return
 			}
-			if err := p.write(b); err != nil {
+			if err := p.send(b); err != nil {
 				return
 			}
 		case msgFail:
@@ -432,14 +501,19 @@ func (sd *side) serve() {
 			p := sd.getPeer()
 			// A failed pairing counts against the joiner, the side
 			// that could be guessing.
-			switch {
+			// A joiner on another instance is counted there.
+			switch local, _ := p.(*side); {
 			case sd.role == RoleJoin:
 				s.failed(sd.who)
-			case sd.role == RoleHost && p != nil:
-				s.failed(p.who)
+			case sd.role == RoleHost && local != nil:
+				s.failed(local.who)
 			}
+			// Retired before the peer hears of it, so the nameplate
+			// is closed on every instance by the time either side
+			// can retry. (leave's Leave then finds nothing to do.)
+			s.mailbox.Leave(sd.key, sd, sd.role.Pairing())
 			if p != nil {
-				go closeWith(p.conn, codePeerFailed, reason)
+				p.end(true, reason)
 			}
 			closeWith(sd.conn, websocket.StatusNormalClosure, "")
 			return
@@ -463,9 +537,7 @@ func (sd *side) leave(log *slog.Logger, failed bool) {
 	sd.mu.Unlock()
 	sd.srv.mailbox.Leave(sd.key, sd, sd.role.Pairing())
 	if p != nil && !failed {
-		// The close handshake waits for the peer's client; this handler
-		// does not.
-		go closeWith(p.conn, codePeerLeft, "peer left")
+		p.end(false, "")
 	}
 	sd.conn.CloseNow()
 	log.Info("closed")
