@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"warble/pairing/relay"
 )
@@ -27,7 +30,8 @@ func init() {
 
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D]
            [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...]
-           [-nats nats://HOST:4222,...] [-v]
+           [-nats nats://HOST:4222,...] [-metrics ADDR] [-log-format text|json] [-drain D]
+           [-tls-cert FILE -tls-key FILE] [-v]
 Serves the WebSocket rendezvous that 'warble pair -via ws://HOST:PORT' and
 'warble connect'/'warble accept' use. It joins two clients by nameplate and
 forwards their bytes; it never sees a key. It prints its URL on stdout, logs
@@ -36,7 +40,12 @@ on stderr, and shuts down cleanly on Ctrl-C or SIGTERM.
 With -nats, the nameplates live on a NATS system (JetStream enabled) that
 many relay instances share: a host on one instance and a joiner on another
 pair, and a retired nameplate is refused by every instance. Without it, they
-live in this process's memory.`
+live in this process's memory.
+
+-metrics serves /metrics (Prometheus text), /healthz and /readyz on a
+second address. On a stop signal the relay first drains: it takes no new
+clients, sends waiting sides away, and gives joined pairs up to -drain to
+finish before it closes them. With -tls-cert and -tls-key it serves wss://.`
 
 // relayStopSignals end 'warble relay' cleanly.
 var relayStopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
@@ -63,6 +72,11 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	failures := fs.Int("failures-per-hour", d.FailuresPerHour, "failed pairings one client address may join in an hour")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; from others the header is ignored")
 	natsURLs := fs.String("nats", "", "NATS servers (nats://HOST:PORT, comma-separated) whose JetStream holds the nameplates, shared with other relay instances")
+	metricsAddr := fs.String("metrics", "", "serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9090")
+	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
+	drain := fs.Duration("drain", 10*time.Second, "on a stop signal, how long joined pairs may go on before they are closed")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) file: serve wss:// instead of ws://")
+	tlsKey := fs.String("tls-key", "", "PEM private key file for -tls-cert")
 	verbose := fs.Bool("v", false, "log every message exchange step, not just connections")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, relayUsage)
@@ -104,7 +118,29 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	default:
+		return usageErr("-log-format %q: want text or json", *logFormat)
+	}
+	if *drain < 0 {
+		return usageErr("-drain %v: want a duration of 0 or more", *drain)
+	}
+	var tlsConf *tls.Config
+	switch {
+	case (*tlsCert == "") != (*tlsKey == ""):
+		return usageErr("-tls-cert and -tls-key go together")
+	case *tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return usageErr("relay: tls: %v", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	if err := checkNATSURLs(*natsURLs); err != nil {
 		return err
 	}
@@ -140,6 +176,19 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	ln = relay.LimitListener(ln, limits.MaxConns, perAddr)
 	url := "ws://" + ln.Addr().String()
+	if tlsConf != nil {
+		hs.TLSConfig = tlsConf
+		ln = tls.NewListener(ln, tlsConf)
+		url = "wss://" + ln.Addr().String()
+	}
+	if *metricsAddr != "" {
+		ms, err := serveOps(srv, *metricsAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer ms.Close()
+	}
 	log.Info("listening", "url", url, "max_message", limits.MaxMessageBytes, "idle", limits.IdleTimeout,
 		"wait", limits.WaitTimeout, "per_ip", limits.MaxConnsPerIP, "max_conns", limits.MaxConns, "retire", limits.RetireFor,
 		"joins_per_minute", limits.JoinsPerMinute, "failures_per_hour", limits.FailuresPerHour, "trusted_proxies", len(limits.TrustedProxies))
@@ -152,6 +201,12 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 		return &exitError{code: 1, msg: fmt.Sprintf("relay: %v", err)}
 	case <-ctx.Done():
 	}
+	log.Info("draining", "conns", srv.Conns(), "for", *drain)
+	dctx, dcancel := context.WithTimeout(context.Background(), *drain)
+	if err := srv.Drain(dctx); err != nil {
+		log.Info("pairs still joined at the end of the drain", "conns", srv.Conns())
+	}
+	dcancel()
 	log.Info("shutting down", "conns", srv.Conns())
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -205,4 +260,23 @@ func connectNATS(list string, retireFor time.Duration, log *slog.Logger) (*nats.
 	}
 	log.Info("mailbox on nats", "server", nc.ConnectedUrlRedacted())
 	return nc, mb, nil
+}
+
+// serveOps serves the relay's metrics, health and readiness on addr.
+func serveOps(srv *relay.Server, addr string, log *slog.Logger) (*http.Server, error) {
+	reg := prometheus.NewRegistry()
+	if err := srv.Register(reg); err != nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("relay: metrics: %v", err)}
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("relay: metrics: %v", err),
+			hints: []string{"choose another address with -metrics, e.g. -metrics 127.0.0.1:9091"}}
+	}
+	ms := &http.Server{Handler: srv.OpsHandler(reg), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go ms.Serve(ln)
+	log.Info("operations endpoints", "url", "http://"+ln.Addr().String(), "paths", "/metrics /healthz /readyz")
+	return ms, nil
 }
