@@ -155,6 +155,7 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 			return err
 		}
 		defer nc.Close() // after the server's shutdown, below
+		defer mb.Close()
 		mailbox = mb
 	}
 	srv, err := relay.NewServer(limits, mailbox, log)

@@ -42,7 +42,12 @@ type NATSMailbox struct {
 	mu    sync.Mutex
 	subs  map[Side]*nats.Subscription
 	inbox map[Side]string
+	peers map[Side]string // the inbox of each joined side's peer on another instance
 	next  uint64
+
+	ping *nats.Subscription // answers other instances asking whether this one lives
+	stop chan struct{}      // closed by Close
+	once sync.Once
 }
 
 var _ Mailbox = (*NATSMailbox)(nil)
@@ -89,10 +94,77 @@ func NewNATSMailbox(ctx context.Context, nc *nats.Conn, retireFor time.Duration)
 	}
 	var id [8]byte
 	rand.Read(id[:])
-	return &NATSMailbox{
+	m := &NATSMailbox{
 		nc: nc, claims: claims, retired: retired, instance: hex.EncodeToString(id[:]),
 		timeout: 5 * time.Second, subs: map[Side]*nats.Subscription{}, inbox: map[Side]string{},
-	}, nil
+		peers: map[Side]string{}, stop: make(chan struct{}),
+	}
+	m.ping, err = nc.Subscribe(natsInboxPrefix+m.instance+".ping", func(msg *nats.Msg) { msg.Respond([]byte{natsAck}) })
+	if err != nil {
+		return nil, fmt.Errorf("relay: nats subscribe: %w", err)
+	}
+	go m.watchPeers(natsPeerCheck)
+	return m, nil
+}
+
+// natsPeerCheck is how often a mailbox checks that the instances serving
+// its sides' peers still live.
+const natsPeerCheck = 2 * time.Second
+
+// Close stops the mailbox's watch over other instances. The sides still
+// open are not told; shut the servers using it down first.
+func (m *NATSMailbox) Close() {
+	m.once.Do(func() {
+		close(m.stop)
+		m.ping.Unsubscribe()
+	})
+}
+
+// watchPeers ends, with a "relay instance lost" reason, the local sides
+// whose peer's instance no longer answers: one that crashed, or lost NATS
+// for good, cannot say that its sides left.
+func (m *NATSMailbox) watchPeers(every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-tick.C:
+		}
+		if !m.nc.IsConnected() {
+			continue // the silence is ours, not theirs
+		}
+		m.mu.Lock()
+		byInstance := map[string][]Side{}
+		for s, inbox := range m.peers {
+			inst := instanceOf(inbox)
+			byInstance[inst] = append(byInstance[inst], s)
+		}
+		m.mu.Unlock()
+		for inst, sides := range byInstance {
+			_, err := m.nc.Request(natsInboxPrefix+inst+".ping", nil, m.timeout)
+			if !errors.Is(err, nats.ErrNoResponders) {
+				continue // alive, or not known to be dead
+			}
+			for _, s := range sides {
+				m.mu.Lock()
+				_, still := m.peers[s]
+				delete(m.peers, s)
+				m.mu.Unlock()
+				if ls, ok := s.(localSide); ok && still {
+					ls.remoteEnded(false, "")
+				}
+			}
+		}
+	}
+}
+
+// instanceOf is the instance part of an inbox subject.
+func instanceOf(inbox string) string {
+	rest := strings.TrimPrefix(inbox, natsInboxPrefix)
+	inst, _, _ := strings.Cut(rest, ".")
+	return inst
 }
 
 // A claim is the value of a nameplate's key: a waiting side, or the pair
@@ -188,6 +260,9 @@ func (m *NATSMailbox) subscribe(s Side) (string, error) {
 		switch msg.Data[0] {
 		case natsJoined:
 			p := &remotePeer{m: m, role: s.Role().Other(), inbox: string(msg.Data[1:])}
+			m.mu.Lock()
+			m.peers[s] = p.inbox
+			m.mu.Unlock()
 			if ls.remoteJoined(p) {
 				msg.Respond([]byte{natsAck})
 			} else {
@@ -215,6 +290,7 @@ func (m *NATSMailbox) unsubscribe(s Side) string {
 	sub, inbox := m.subs[s], m.inbox[s]
 	delete(m.subs, s)
 	delete(m.inbox, s)
+	delete(m.peers, s)
 	m.mu.Unlock()
 	if sub != nil {
 		sub.Unsubscribe()
@@ -299,6 +375,9 @@ func (m *NATSMailbox) put(ctx context.Context, key string, s Side, inbox string)
 			}
 			return nil, ErrHostLeft
 		}
+		m.mu.Lock()
+		m.peers[s] = c.a
+		m.mu.Unlock()
 		return &remotePeer{m: m, role: c.role, inbox: c.a}, nil
 	}
 	return nil, ErrTaken // contended past reason

@@ -55,6 +55,7 @@ func startNATSRelay(t testing.TB, natsURL string, l Limits) *natsInstance {
 	if err != nil {
 		t.Fatal(err)
 	}
+	in0 := mb
 	srv, err := NewServer(l, mb, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func startNATSRelay(t testing.TB, natsURL string, l Limits) *natsInstance {
 		defer cancel()
 		srv.Shutdown(ctx)
 		in.hs.Close()
+		in0.Close()
 		nc.Close()
 	})
 	return in
@@ -247,5 +249,19 @@ func TestNATSConcurrentPairingsNotCrossed(t *testing.T) {
 	close(errc)
 	for err := range errc {
 		t.Error(err)
+	}
+}
+
+// A joined side whose peer's instance died (no goodbye) is ended with
+// "left" once its mailbox finds that instance gone.
+func TestNATSPeerInstanceDies(t *testing.T) {
+	nu := startNATS(t)
+	a, b := startNATSRelay(t, nu, testLimits()), startNATSRelay(t, nu, testLimits())
+	host := dial(t, a.url, "3", RoleHost)
+	join := dial(t, b.url, "3", RoleJoin)
+	waitJoined(t, host, join)
+	a.nc.Close() // a dies without telling b
+	if err := readErr(t, join); !errors.Is(err, ErrPeerLeft) || !strings.Contains(err.Error(), "host left") {
+		t.Fatalf("joiner after its host's instance died: %v, want ErrPeerLeft: host left", err)
 	}
 }
