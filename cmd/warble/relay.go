@@ -30,7 +30,7 @@ func init() {
 
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D]
            [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...]
-           [-nats nats://HOST:4222,...] [-metrics ADDR] [-log-format text|json] [-drain D]
+           [-nats nats://HOST:4222,...] [-nats-replicas N] [-metrics ADDR] [-log-format text|json] [-drain D]
            [-tls-cert FILE -tls-key FILE] [-v]
 Serves the WebSocket rendezvous that 'warble pair -via ws://HOST:PORT' and
 'warble connect'/'warble accept' use. It joins two clients by nameplate and
@@ -72,6 +72,7 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	failures := fs.Int("failures-per-hour", d.FailuresPerHour, "failed pairings one client address may join in an hour")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; from others the header is ignored")
 	natsURLs := fs.String("nats", "", "NATS servers (nats://HOST:PORT, comma-separated) whose JetStream holds the nameplates, shared with other relay instances")
+	natsReplicas := fs.Int("nats-replicas", 1, "JetStream replicas of the buckets the relay creates (3 on a 3-node cluster survives a node's loss)")
 	metricsAddr := fs.String("metrics", "", "serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9090")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	drain := fs.Duration("drain", 10*time.Second, "on a stop signal, how long joined pairs may go on before they are closed")
@@ -150,7 +151,7 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	var mailbox relay.Mailbox // nil: in memory
 	if *natsURLs != "" {
-		nc, mb, err := connectNATS(*natsURLs, limits.RetireFor, log)
+		nc, mb, err := connectNATS(*natsURLs, limits.RetireFor, *natsReplicas, log)
 		if err != nil {
 			return err
 		}
@@ -239,7 +240,7 @@ func checkNATSURLs(list string) error {
 // connectNATS connects to the NATS servers in list (comma-separated) and
 // opens the shared mailbox on them. The connection reconnects for as long
 // as the relay runs, logging each change.
-func connectNATS(list string, retireFor time.Duration, log *slog.Logger) (*nats.Conn, *relay.NATSMailbox, error) {
+func connectNATS(list string, retireFor time.Duration, replicas int, log *slog.Logger) (*nats.Conn, *relay.NATSMailbox, error) {
 	nc, err := nats.Connect(list,
 		nats.Name("warble-relay"),
 		nats.MaxReconnects(-1),
@@ -253,7 +254,7 @@ func connectNATS(list string, retireFor time.Duration, log *slog.Logger) (*nats.
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	mb, err := relay.NewNATSMailbox(ctx, nc, retireFor)
+	mb, err := relay.NewNATSMailboxReplicas(ctx, nc, retireFor, replicas)
 	if err != nil {
 		nc.Close()
 		return nil, nil, &exitError{code: 1, msg: err.Error(),

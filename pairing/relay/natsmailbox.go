@@ -71,24 +71,43 @@ var ErrHostLeft = errors.New("relay: host left")
 // for retireFor. The connection stays the caller's to close, after
 // the servers using the mailbox have shut down.
 func NewNATSMailbox(ctx context.Context, nc *nats.Conn, retireFor time.Duration) (*NATSMailbox, error) {
+	return NewNATSMailboxReplicas(ctx, nc, retireFor, 1)
+}
+
+// NewNATSMailboxReplicas is [NewNATSMailbox] keeping the buckets it
+// creates on replicas servers of a JetStream cluster (1 to 5), so the
+// mailbox outlives a server's loss when replicas is 3 or more. Buckets
+// that exist keep their replica count.
+func NewNATSMailboxReplicas(ctx context.Context, nc *nats.Conn, retireFor time.Duration, replicas int) (*NATSMailbox, error) {
 	if retireFor <= 0 {
 		return nil, errors.New("relay: retirement period must be positive")
+	}
+	if replicas < 1 || replicas > 5 {
+		return nil, fmt.Errorf("relay: nats replicas %d outside [1, 5]", replicas)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("relay: jetstream: %w", err)
 	}
-	claims, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	claims, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: natsClaimsBucket, Description: "warble relay: who waits on or holds each nameplate",
-		History: 1, TTL: natsClaimAge,
+		History: 1, TTL: natsClaimAge, Replicas: replicas,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		claims, err = js.KeyValue(ctx, natsClaimsBucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("relay: claims bucket: %w", err)
 	}
-	retired, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	retired, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: natsRetiredBucket, Description: "warble relay: used nameplates, closed for the retirement period",
-		History: 1, TTL: retireFor,
+		History: 1, TTL: retireFor, Replicas: replicas,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		// Made by another instance, perhaps with another -retire: the
+		// bucket's own period holds for every instance.
+		retired, err = js.KeyValue(ctx, natsRetiredBucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("relay: retired bucket: %w", err)
 	}
