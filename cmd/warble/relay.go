@@ -145,6 +145,9 @@ func cmdRelayContext(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := checkNATSURLs(*natsURLs); err != nil {
 		return err
 	}
+	if *natsReplicas < 1 || *natsReplicas > 5 {
+		return usageErr("-nats-replicas %d: want 1 to 5", *natsReplicas)
+	}
 	// The limits are checked before anything connects to NATS.
 	if _, err := relay.NewServer(limits, nil, nil); err != nil {
 		return usageErr("%v", err)

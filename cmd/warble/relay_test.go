@@ -138,6 +138,7 @@ func TestRelayCommandUsage(t *testing.T) {
 		{"relay", "-tls-cert", "cert.pem"},
 		{"relay", "-tls-cert", "/nonexistent/cert.pem", "-tls-key", "/nonexistent/key.pem"},
 		{"relay", "-nats", "http://127.0.0.1:4222"},
+		{"relay", "-nats-replicas", "7"},
 	} {
 		r := warble(t, nil, args...)
 		r.want(t, 2, args...)
