@@ -31,7 +31,15 @@ import (
 // joiner came with a request to that inbox: no responder means the host's
 // instance has lost it, and the joiner is refused at once with
 // [ErrHostLeft]. After that, the two instances forward the sides' messages
-// to each other's inboxes.
+// to each other's inboxes, as core NATS messages: at most once, so a pair
+// whose messages were in flight through a NATS server that died waits
+// until its clients give up.
+//
+// Writes go through each bucket's leader, but a replicated bucket may
+// serve a read from a follower a few milliseconds behind: a nameplate
+// retired that recently may be missed by a host claiming it again at once
+// on another instance. (Hosts pick nameplates at random, so this needs a
+// host to pick the same one within those milliseconds.)
 type NATSMailbox struct {
 	nc       *nats.Conn
 	claims   jetstream.KeyValue
@@ -354,7 +362,7 @@ func (m *NATSMailbox) put(ctx context.Context, key string, s Side, inbox string)
 				return nil, fmt.Errorf("relay: nats claim: %w", err)
 			}
 		}
-		e, err := m.claims.Get(ctx, key)
+		e, err := m.getClaim(ctx, key, s.Role() == RoleJoin)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			if s.Role() == RoleJoin {
 				if retired, err := m.isRetired(ctx, key); err != nil || retired {
@@ -400,6 +408,19 @@ func (m *NATSMailbox) put(ctx context.Context, key string, s Side, inbox string)
 		return &remotePeer{m: m, role: c.role, inbox: c.a}, nil
 	}
 	return nil, ErrTaken // contended past reason
+}
+
+// getClaim reads key's claim. On a replicated bucket a read may be served
+// by a server a few milliseconds behind, so a joiner, who is refused when
+// there is no claim, looks again a few times before it believes that.
+func (m *NATSMailbox) getClaim(ctx context.Context, key string, again bool) (jetstream.KeyValueEntry, error) {
+	for i := 0; ; i++ {
+		e, err := m.claims.Get(ctx, key)
+		if !again || i == 3 || !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return e, err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 func (m *NATSMailbox) isRetired(ctx context.Context, key string) (bool, error) {
