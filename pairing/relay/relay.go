@@ -52,6 +52,15 @@
 // address the proxy puts in X-Forwarded-For counts, for proxies named in
 // [Limits.TrustedProxies] only. Each
 // connection costs the server one goroutine, the one serving it.
+//
+// # Many instances
+//
+// A [Server] keeps its nameplates in a [Mailbox]: a [MemoryMailbox] by
+// default, or a [NATSMailbox] that many instances share, so a host on one
+// and a joiner on another pair and a retirement holds on all of them. The
+// connection limits and rates stay per instance. [Server.Register] and
+// [Server.OpsHandler] give the metrics, health and readiness an operator
+// watches, and [Server.Drain] lets joined pairs finish before a shutdown.
 package relay
 
 import (
