@@ -52,6 +52,15 @@
 // address the proxy puts in X-Forwarded-For counts, for proxies named in
 // [Limits.TrustedProxies] only. Each
 // connection costs the server one goroutine, the one serving it.
+//
+// # Many instances
+//
+// A [Server] keeps its nameplates in a [Mailbox]: a [MemoryMailbox] by
+// default, or a [NATSMailbox] that many instances share, so a host on one
+// and a joiner on another pair and a retirement holds on all of them. The
+// connection limits and rates stay per instance. [Server.Register] and
+// [Server.OpsHandler] give the metrics, health and readiness an operator
+// watches, and [Server.Drain] lets joined pairs finish before a shutdown.
 package relay
 
 import (
@@ -169,9 +178,10 @@ func closeError(err error) error {
 	if !ok {
 		return fmt.Errorf("%w: closed with status %d %s", ErrLost, int(ce.Code), clip(ce.Reason, maxReasonLen))
 	}
-	// The reasons of a failed side and of a protocol violation say more
-	// than the code; the others only repeat it.
-	if ce.Reason != "" && (ce.Code == codePeerFailed || ce.Code == codeBadMessage || ce.Code == websocket.StatusMessageTooBig) {
+	// The reasons of a failed side (its own words), of a side that left
+	// (which side) and of a protocol violation say more than the code; the
+	// others only repeat it.
+	if ce.Reason != "" && (ce.Code == codePeerFailed || ce.Code == codePeerLeft || ce.Code == codeBadMessage || ce.Code == websocket.StatusMessageTooBig) {
 		return fmt.Errorf("%w: %s", e, clip(ce.Reason, maxReasonLen))
 	}
 	return e

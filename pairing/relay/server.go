@@ -90,6 +90,7 @@ type Server struct {
 	limits  Limits
 	mailbox Mailbox
 	log     *slog.Logger
+	metrics *metrics
 	ctx     context.Context // cancelled by Shutdown
 	stop    context.CancelFunc
 
@@ -124,7 +125,7 @@ func NewServer(limits Limits, mailbox Mailbox, log *slog.Logger) (*Server, error
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Server{
-		limits: limits, mailbox: mailbox, log: log, ctx: ctx, stop: stop,
+		limits: limits, mailbox: mailbox, log: log, metrics: newMetrics(), ctx: ctx, stop: stop,
 		sides: map[*side]struct{}{}, perIP: map[string]int{}, now: time.Now,
 		joins:    newLimiter(limits.JoinsPerMinute, time.Minute),
 		failures: newLimiter(limits.FailuresPerHour, time.Hour),
@@ -162,6 +163,36 @@ func (s *Server) Conns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sides)
+}
+
+// Drain is the gentle start of a shutdown: the server takes no new
+// clients, closes the sides still waiting for a peer with a going-away
+// status (their clients can retry on another instance), and waits until
+// every joined pair has ended, or ctx is done. Call [Server.Shutdown]
+// after it to close what is left.
+func (s *Server) Drain(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	var waiting []*side
+	for sd := range s.sides {
+		if sd.getPeer() == nil {
+			waiting = append(waiting, sd)
+		}
+	}
+	s.mu.Unlock()
+	for _, sd := range waiting {
+		go closeWith(sd.conn, websocket.StatusGoingAway, "relay shutting down")
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for s.Conns() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // Shutdown closes every connection with a going-away status and waits
@@ -206,16 +237,72 @@ type side struct {
 	// peer arriving at once does not send the joined message first.
 	welcomed chan struct{}
 
-	mu     sync.Mutex
-	peer   *side
-	closed bool
+	mu         sync.Mutex
+	peer       peerLink
+	closed     bool
+	peerFailed bool // the peer reported failure
+}
+
+// A peerLink is a side's way to its joined peer: the peer's connection when
+// both are on this instance, a NATS inbox when not.
+type peerLink interface {
+	// send passes a data message on to the peer's client.
+	send(b []byte) error
+	// end closes the peer because this side failed (with a reason) or left.
+	end(failed bool, reason string)
+}
+
+func (sd *side) send(b []byte) error { return sd.write(b) }
+
+func (sd *side) end(failed bool, reason string) {
+	if failed {
+		sd.setPeerFailed()
+		go closeWith(sd.conn, codePeerFailed, reason)
+		return
+	}
+	// The close handshake waits for the peer's client; the caller does not.
+	go closeWith(sd.conn, codePeerLeft, sd.role.Other().String()+" left")
+}
+
+func (sd *side) setPeerFailed() {
+	sd.mu.Lock()
+	sd.peerFailed = true
+	sd.mu.Unlock()
+}
+
+// remoteJoined implements localSide: a joiner came through another instance.
+func (sd *side) remoteJoined(p *remotePeer) bool {
+	if !sd.link(p) {
+		return false
+	}
+	sd.srv.log.Info("joined", "conn", sd.id, "peer", "remote")
+	// Written before the peer hears it joined, so before any of its data.
+	<-sd.welcomed
+	sd.write([]byte{msgJoined})
+	return true
+}
+
+// remoteMessage implements localSide.
+func (sd *side) remoteMessage(b []byte) { sd.write(b) }
+
+// remoteEnded implements localSide.
+func (sd *side) remoteEnded(failed bool, reason string) {
+	if failed {
+		sd.setPeerFailed()
+		if sd.role == RoleJoin {
+			sd.srv.failed(sd.who)
+		}
+		go closeWith(sd.conn, codePeerFailed, reason)
+		return
+	}
+	go closeWith(sd.conn, codePeerLeft, sd.role.Other().String()+" left")
 }
 
 // Role implements [Side].
 func (sd *side) Role() Role { return sd.role }
 
 // link makes p the peer of sd, unless sd is already closing.
-func (sd *side) link(p *side) bool {
+func (sd *side) link(p peerLink) bool {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	if sd.closed {
@@ -225,7 +312,7 @@ func (sd *side) link(p *side) bool {
 	return true
 }
 
-func (sd *side) getPeer() *side {
+func (sd *side) getPeer() peerLink {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	return sd.peer
@@ -347,10 +434,21 @@ func (sd *side) serve() {
 
 	if h.role == RoleJoin && !s.mayJoin(sd.who) {
 		log.Info("refused: join rate", "addr", sd.ip)
+		s.metrics.failed.WithLabelValues(failRateLimit).Inc()
 		closeWith(sd.conn, codeRateLimit, "too many attempts")
 		return
 	}
 	found, err := s.mailbox.Put(sd.key, sd)
+	if err != nil {
+		// Refused: a peer that finds this side anyway is turned away.
+		sd.mu.Lock()
+		sd.closed = true
+		sd.mu.Unlock()
+		close(sd.welcomed)
+		if h.role.Pairing() {
+			s.metrics.failed.WithLabelValues(failReason(err)).Inc()
+		}
+	}
 	switch {
 	case errors.Is(err, ErrNoSuchPairing):
 		log.Info("refused: no such pairing", "addr", sd.ip)
@@ -359,6 +457,10 @@ func (sd *side) serve() {
 	case errors.Is(err, ErrRetired):
 		log.Info("refused: nameplate retired")
 		closeWith(sd.conn, codeRetired, "nameplate retired")
+		return
+	case errors.Is(err, ErrHostLeft):
+		log.Info("refused: host left")
+		closeWith(sd.conn, codePeerLeft, "host left")
 		return
 	case errors.Is(err, ErrTaken):
 		log.Info("refused: nameplate taken")
@@ -370,6 +472,7 @@ func (sd *side) serve() {
 		return
 	}
 	ended := false // whether this side reported the failure that ended it
+	s.metrics.mailboxes.Inc()
 	defer func() { sd.leave(log, ended) }()
 
 	w := welcome{maxMessage: s.limits.MaxMessageBytes, idle: s.limits.IdleTimeout}
@@ -382,21 +485,38 @@ func (sd *side) serve() {
 		log.Info("waiting")
 		wait := time.AfterFunc(s.limits.WaitTimeout, func() {
 			if sd.getPeer() == nil {
+				if sd.role.Pairing() {
+					s.metrics.failed.WithLabelValues(failWait).Inc()
+				}
 				closeWith(sd.conn, codeTimeout, "no peer came")
 			}
 		})
 		defer wait.Stop()
 	} else {
-		p, ok := found.(*side)
-		if !ok || !p.link(sd) || !sd.link(p) {
-			log.Info("peer left before joining")
-			closeWith(sd.conn, codePeerLeft, "peer left")
+		joined := []byte{msgJoined}
+		switch p := found.(type) {
+		case *side:
+			if !p.link(sd) || !sd.link(p) {
+				log.Info("peer left before joining")
+				closeWith(sd.conn, codePeerLeft, p.role.String()+" left")
+				return
+			}
+			log.Info("joined", "peer", p.id)
+			<-p.welcomed
+			p.write(joined)
+		case *remotePeer:
+			if !sd.link(p) {
+				return
+			}
+			log.Info("joined", "peer", "remote")
+		default:
+			log.Warn("mailbox returned an unknown side", "type", fmt.Sprintf("%T", found))
+			closeWith(sd.conn, websocket.StatusInternalError, "mailbox unavailable")
 			return
 		}
-		log.Info("joined", "peer", p.id)
-		joined := []byte{msgJoined}
-		<-p.welcomed
-		p.write(joined)
+		if sd.role.Pairing() {
+			s.metrics.started.Inc()
+		}
 		if sd.write(joined) != nil {
 			return
 		}
@@ -422,24 +542,33 @@ func (sd *side) serve() {
 				closeWith(sd.conn, codeBadMessage, "data before the peer joined")
 				return
 			}
-			if err := p.write(b); err != nil {
+			if err := p.send(b); err != nil {
 				return
 			}
+			s.metrics.bytes.Add(float64(len(b) - 1))
 		case msgFail:
 			reason, _ := parseFail(b)
 			log.Info("side failed", "reason", reason)
 			ended = true
+			if sd.role.Pairing() {
+				s.metrics.failed.WithLabelValues(failSide).Inc()
+			}
 			p := sd.getPeer()
 			// A failed pairing counts against the joiner, the side
 			// that could be guessing.
-			switch {
+			// A joiner on another instance is counted there.
+			switch local, _ := p.(*side); {
 			case sd.role == RoleJoin:
 				s.failed(sd.who)
-			case sd.role == RoleHost && p != nil:
-				s.failed(p.who)
+			case sd.role == RoleHost && local != nil:
+				s.failed(local.who)
 			}
+			// Retired before the peer hears of it, so the nameplate
+			// is closed on every instance by the time either side
+			// can retry. (leave's Leave then finds nothing to do.)
+			s.mailbox.Leave(sd.key, sd, sd.role.Pairing())
 			if p != nil {
-				go closeWith(p.conn, codePeerFailed, reason)
+				p.end(true, reason)
 			}
 			closeWith(sd.conn, websocket.StatusNormalClosure, "")
 			return
@@ -459,14 +588,31 @@ func (sd *side) write(b []byte) error {
 func (sd *side) leave(log *slog.Logger, failed bool) {
 	sd.mu.Lock()
 	sd.closed = true
-	p := sd.peer
+	p, peerFailed := sd.peer, sd.peerFailed
 	sd.mu.Unlock()
 	sd.srv.mailbox.Leave(sd.key, sd, sd.role.Pairing())
+	sd.srv.metrics.mailboxes.Dec()
+	if sd.role == RoleHost && p != nil && !failed && !peerFailed {
+		sd.srv.metrics.completed.Inc()
+	}
 	if p != nil && !failed {
-		// The close handshake waits for the peer's client; this handler
-		// does not.
-		go closeWith(p.conn, codePeerLeft, "peer left")
+		p.end(false, "")
 	}
 	sd.conn.CloseNow()
 	log.Info("closed")
+}
+
+// failReason is the metrics label of a refused claim.
+func failReason(err error) string {
+	switch {
+	case errors.Is(err, ErrNoSuchPairing):
+		return failNoSuch
+	case errors.Is(err, ErrRetired):
+		return failRetired
+	case errors.Is(err, ErrTaken):
+		return failTaken
+	case errors.Is(err, ErrHostLeft):
+		return failHostLeft
+	}
+	return failMailbox
 }
