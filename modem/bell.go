@@ -436,9 +436,16 @@ func (r *bellReceiver) readByte(e float64, expected bool) bool {
 			return false // idle line, or the end of the tone
 		}
 	} else {
-		// And the bit before it is idle line or a stop bit, mark.
+		// And the bit before it is idle line or a stop bit, mark; before
+		// the first byte of a transmission, the two bits before it (the
+		// least leader minimodem sends), so that noise at the onset of
+		// the tone does not start the framing inside the first byte.
 		h := r.at(t0 - P)
-		if !start || !stop || lead <= 0 || h.mark < h.space || h.q() < bellBitMin || qSum/10 < bellByteMin || qMin < bellBitMin {
+		idle := h.mark >= h.space && h.q() >= bellBitMin
+		if h2 := r.at(t0 - 2*P); len(r.buf) == 0 && (h2.mark < h2.space || h2.q() < bellBitMin) {
+			idle = false
+		}
+		if !start || !stop || lead <= 0 || !idle || qSum/10 < bellByteMin || qMin < bellBitMin {
 			if len(r.buf) > 0 {
 				r.stats.PayloadErrors++
 			}
