@@ -205,13 +205,19 @@ type bellTap struct {
 }
 
 const (
-	bellCarrierOn   = 6    // least tone-to-noise ratio, over all its bits, of a transmission handed out
-	bellCarrierOff  = 2    // ratio below which the line counts as without tone
-	bellByteMin     = 4    // least mean tone-to-noise ratio over a byte's bits
-	bellBitMin      = 2.5  // least tone-to-noise ratio at any bit of a byte
-	bellExpectedMin = 3    // least mean tone-to-noise ratio of a byte where the last one ended
-	bellSplitBits   = 3    // bits of idle line that end a transmission
-	bellFloor       = 1e-7 // mean square below which input is silence
+	bellCarrierOn   = 6   // least tone-to-noise ratio, over all its bits, of a transmission handed out
+	bellCarrierOff  = 2   // ratio below which the line counts as without tone
+	bellByteMin     = 4   // least mean tone-to-noise ratio over a byte's bits
+	bellBitMin      = 2.5 // least tone-to-noise ratio at any bit of a byte
+	bellExpectedMin = 3   // least mean tone-to-noise ratio of a byte where the last one ended
+	// FSK sends one tone at a time, so at a bit's end one of mark and
+	// space stands bellPurity times above the other; speech and music,
+	// whose harmonics fill both, rarely do so bit after bit.
+	bellPurity       = 2.5
+	bellPureMin      = 8    // bits of 10 that must be so, for a byte found at an edge
+	bellPureExpected = 6    // and for a byte where the last one ended
+	bellSplitBits    = 3    // bits of idle line that end a transmission
+	bellFloor        = 1e-7 // mean square below which input is silence
 )
 
 // refHz returns the reference tones: two and three baud above the upper
@@ -404,6 +410,7 @@ func (r *bellReceiver) readByte(e float64, expected bool) bool {
 	}
 	var c byte
 	var start, stop bool
+	pure := 0 // bits where one tone stands well clear of the other
 	qSum, qMin := 0.0, math.Inf(1)
 	var sig, noise float64
 	for k := 0; k < 10; k++ {
@@ -421,6 +428,9 @@ func (r *bellReceiver) readByte(e float64, expected bool) bool {
 		qSum += q
 		qMin = min(qMin, q)
 		sig += float64(max(h.mark, h.space))
+		if max(h.mark, h.space) >= bellPurity*min(h.mark, h.space) {
+			pure++
+		}
 		noise += float64(h.noise)
 	}
 	// The start bit is space through the windows that hold at least half
@@ -432,13 +442,20 @@ func (r *bellReceiver) readByte(e float64, expected bool) bool {
 		lead += h.space - h.mark
 	}
 	if expected {
-		if !start || lead <= 0 || qSum/10 < bellExpectedMin {
+		if !start || lead <= 0 || qSum/10 < bellExpectedMin || pure < bellPureExpected {
 			return false // idle line, or the end of the tone
 		}
 	} else {
-		// And the bit before it is idle line or a stop bit, mark.
+		// And the bit before it is idle line or a stop bit, mark; before
+		// the first byte of a transmission, the two bits before it (the
+		// least leader minimodem sends), so that noise at the onset of
+		// the tone does not start the framing inside the first byte.
 		h := r.at(t0 - P)
-		if !start || !stop || lead <= 0 || h.mark < h.space || h.q() < bellBitMin || qSum/10 < bellByteMin || qMin < bellBitMin {
+		idle := h.mark >= h.space && h.q() >= bellBitMin
+		if h2 := r.at(t0 - 2*P); len(r.buf) == 0 && (h2.mark < h2.space || h2.q() < bellBitMin) {
+			idle = false
+		}
+		if !start || !stop || lead <= 0 || !idle || qSum/10 < bellByteMin || qMin < bellBitMin || pure < bellPureMin {
 			if len(r.buf) > 0 {
 				r.stats.PayloadErrors++
 			}

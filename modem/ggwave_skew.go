@@ -29,7 +29,9 @@ import (
 //
 //	s = (m + arg(Σ_j X_{j+1}[m]·conj X_j[m])/2π)/k − 1
 //
-// for each of its 16 tones, of which the median is taken. The samples
+// for each of its 16 tones, of which the median is taken, and 10 of which
+// must agree with it (tones that are not a marker's turn at random). The
+// samples
 // that can hold the transmission are then resampled by 1+s, which puts
 // its tones back on their bins and its frames back to their length, and
 // read by a second receiver of the band's protocols, whose frames are
@@ -52,6 +54,7 @@ const (
 	ggSkewTaps      = 6    // whole bins a fractional bin is read from
 	ggSkewTonal     = 1.25 // peakedness of the band's energies that makes the search run
 	ggSkewGap       = 8    // frames without tones that end a run of them
+	ggSkewAgree     = 10   // marker tones of 16 whose clock errors must agree
 	ggSkewRing      = 64   // whole frames of bins kept
 	ggSkewPeak      = 8    // frames a peak must stay the best
 	ggSkewCoherent  = 0.2  // turns over 16 frames of the top marker tone below which the main path reads the transmission
@@ -358,7 +361,17 @@ func (sb *ggSkewBand) measure(g int64, s0 float64) (float64, bool) {
 	if math.Abs(s)*float64(sb.band.bin0+31)*ggMarkFrames < ggSkewCoherent || math.Abs(s) > ggSkewMax {
 		return 0, false
 	}
-	return s, true
+	// A marker's tones all turn as one clock error says; tones that merely
+	// fill the marker's bins (music, a warble transmission) turn each its
+	// own way. Most must agree within half a turn over the 16 frames.
+	agree := 0
+	for i, e := range est {
+		k := float64(sb.band.bin0 + 2*i + 1 - i%2)
+		if math.Abs(e-s)*k*ggMarkFrames <= 0.5 {
+			agree++
+		}
+	}
+	return s, agree >= ggSkewAgree
 }
 
 // weightedMedian returns the value at which the weights of v below and

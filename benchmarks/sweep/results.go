@@ -251,7 +251,8 @@ type group struct {
 // and by warble's.
 func (r *report) groups() []group {
 	gs := []group{{title: "audible", file: "audible"}, {title: "ultrasonic", file: "ultrasonic"},
-		{title: "ggwave's transmissions heard by ggwave and by warble", file: "ggwave-receivers", paired: true}}
+		{title: "ggwave's transmissions heard by ggwave and by warble", file: "ggwave-receivers", paired: true},
+		{title: "minimodem's transmissions heard by minimodem and by warble", file: "minimodem-receivers", paired: true}}
 	rx := map[string]bool{}
 	for _, s := range r.systems {
 		if s.Signal != s.Key {
@@ -260,7 +261,11 @@ func (r *report) groups() []group {
 	}
 	for _, s := range r.systems {
 		if s.Signal != s.Key || rx[s.Key] {
-			gs[2].systems = append(gs[2].systems, s)
+			g := 2
+			if strings.HasPrefix(s.Signal, "minimodem-") {
+				g = 3
+			}
+			gs[g].systems = append(gs[g].systems, s)
 		}
 		switch {
 		case s.Signal != s.Key:

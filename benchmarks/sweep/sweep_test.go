@@ -35,7 +35,7 @@ func TestSmoke(t *testing.T) {
 		t.Log("ggwave left out: benchmarks/peers not installed (scripts/setup-bench.sh)")
 	}
 	args := []string{"-install=false", "-cache", cache, "-out", out, "-systems", systems,
-		"-snr", "-12,0", "-coarse", "2", "-trials", "2", "-skew", "0,1", "-skew-trials", "2",
+		"-snr", "-12,0", "-coarse", "2", "-trials", "2", "-skew", "0,1", "-skew-trials", "2", "-codec-trials", "2",
 		"-speed-minutes", "0.05", "-memory-minutes", "0.1", "-false-minutes", "0.05"}
 	if err := run(args); err != nil {
 		t.Fatal(err)
@@ -51,6 +51,13 @@ func TestSmoke(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("RESULTS.md lacks %q:\n%s", want, md)
 		}
+	}
+	if err := codecsAvailable(); err == nil {
+		if !strings.Contains(md, "## Through phone-line codecs") || !strings.Contains(md, "| AMR-NB 12.2 kbit/s | GSM 06.10 | Opus 8 kbit/s |") {
+			t.Errorf("RESULTS.md lacks the codec table:\n%s", md)
+		}
+	} else {
+		t.Logf("codecs left out: %v", err)
 	}
 	for _, png := range []string{"snr-audible.png", "skew-audible.png", "spectrogram-audible.png", "spectrogram-fast.png", "spectrogram-ultrasonic.png"} {
 		fi, err := os.Stat(filepath.Join(out, "plots", png))

@@ -143,7 +143,7 @@ type PlayOptions struct {
 // starts the sound once it has been taken at about real time for
 // [leadSteady], or after [leadMax] whatever happens. With
 // PortAudio, which starts the device once its buffer is full, it keeps
-// the buffer full of silence (and asks for a short one, 250 ms); oto is
+// the buffer full of silence (and asks for a short one, 400 ms); oto is
 // given [leadAhead] of silence at a time.
 const AdaptiveLead time.Duration = -1
 

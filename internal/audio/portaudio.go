@@ -130,7 +130,7 @@ const (
 	inputLatency  = 100 * time.Millisecond
 	// With an adaptive lead the sound waits behind a buffer full of
 	// silence, so the buffer is kept to this.
-	adaptiveOutputLatency = 250 * time.Millisecond
+	adaptiveOutputLatency = 400 * time.Millisecond
 )
 
 // playFrames is the size of one blocking write, in samples.
