@@ -42,7 +42,7 @@ trap 'rm -rf "$tmp"' EXIT
 say "sound devices:"
 bin/warble devices
 
-say "listening on the default microphone, then chirping \"$text\" from the default speaker (audible profile):"
+say "listening on the default microphone, then chirping \"$text\" from the default speaker (room profile, the default):"
 bin/warble listen -timeout 20s -count 1 >"$tmp/heard.txt" 2>"$tmp/listen.err" &
 listener=$!
 for _ in $(seq 100); do
@@ -64,7 +64,7 @@ cat "$tmp/heard.txt"
 out="$tmp/token.wav"
 say "profiles:"
 bin/warble profiles
-say "chirping \"$text\" into a WAV file (audible profile, 48 kHz)"
+say "chirping \"$text\" into a WAV file (room profile, 48 kHz)"
 bin/warble encode -o "$out" "$text"
 say "hearing it back:"
 bin/warble decode "$out"
