@@ -177,7 +177,7 @@ func (r *ggReceiver) groupZ(b *ggBand, c ggCand, t0 int64, j int) float64 {
 	for i, v := range sum {
 		e[i] = real(v)*real(v) + imag(v)*imag(v)
 	}
-	return (float64(peakedness(e))/float64(b.nib) - 0.211) / (0.057 / math.Sqrt(float64(b.nib)))
+	return peakZ(peakedness(e), b.nib)
 }
 
 // estimate measures the noise floor and the tone energy of a message's
@@ -229,6 +229,21 @@ func peakedness(e []float32) float32 {
 		}
 	}
 	return m
+}
+
+// Noise alone gives each nibble a strongest-bin share (see [peakedness]) of
+// ggNoisePeak on average, with standard deviation ggNoisePeakSD.
+const (
+	ggNoisePeak   = 0.211
+	ggNoisePeakSD = 0.057
+)
+
+// peakZ returns how far above noise, in standard deviations of the mean
+// over n nibbles, a summed strongest-bin share of peaked lies:
+//
+//	z = (peaked/n − ggNoisePeak) / (ggNoisePeakSD/√n)
+func peakZ(peaked float32, n int) float64 {
+	return (float64(peaked)/float64(n) - ggNoisePeak) / (ggNoisePeakSD / math.Sqrt(float64(n)))
 }
 
 // read decodes candidate c, or reports false.
@@ -324,7 +339,7 @@ func (r *ggReceiver) coarse(b *ggBand, c ggCand, base int64) (int64, bool) {
 			best, bestF = m, f0
 		}
 	}
-	if z := (float64(best)/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggCoarseZ {
+	if z := peakZ(best, nNib); z < ggCoarseZ {
 		return 0, false
 	}
 	return bestF * ggRowsPerFrame, true
@@ -337,10 +352,9 @@ func (r *ggReceiver) readAt(b *ggBand, c ggCand, bestT int64) (Frame, bool) {
 	// them.
 	he := bestT + int64(c.groups*g.FramesPerTx)*ggRowsPerFrame
 	e := r.energies(b, c, bestT)
-	// Noise alone gives each nibble a strongest-bin share of 0.211 on
-	// average (sd 0.057); the data must stand well clear of that.
+	// The data must stand well clear of noise.
 	nNib := len(e) / 16
-	if z := (float64(peakedness(e))/float64(nNib) - 0.211) / (0.057 / math.Sqrt(float64(nNib))); z < ggMinZ {
+	if z := peakZ(peakedness(e), nNib); z < ggMinZ {
 		return Frame{}, false
 	}
 	// In a reverberant room the data read best a little late, where less
