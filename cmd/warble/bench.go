@@ -140,7 +140,7 @@ type benchSummary struct {
 
 func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	flags := newFlags("bench", stderr)
-	profile := flags.String("profile", "auto", "profile to listen for, or auto for all")
+	profile := profileFlag(flags, "auto", true)
 	asJSON := flags.Bool("json", false, "print one JSON object per file, then a summary object")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble bench [-json] [-profile auto|NAME] PATH...")

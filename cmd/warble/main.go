@@ -1,10 +1,33 @@
-// Command warble chirps short tokens as sound and hears them back.
+// Command warble chirps short tokens as sound, flashes them as light, draws
+// them as QR codes, and pairs two devices with them.
 //
-//	warble encode [-profile audible|fast|ultrasonic] [-rate 48000] [-hex] [-o out.wav] PAYLOAD
+// The commands, in the order 'warble help' lists them:
+//
+//	encode        turn a payload into a WAV transmission
+//	decode        find and verify transmissions in WAV files
+//	bench         decode WAV fixtures, score them against .expect files, time the decoder
+//	send          chirp a payload from the speaker
+//	listen        hear transmissions on the microphone
+//	devices       list the sound devices send and listen can use
+//	flash         flash a payload as light: levels per display refresh, or a web page
+//	flash-decode  find and verify flashed transmissions in a light trace or camera frames
+//	qr            draw TEXT as a QR code in the terminal or a PNG
+//	qr-decode     read the QR code in an image
+//	pair          pair with another device by a short code (host or join)
+//	peers         list the paired devices
+//	unpair        forget a paired device
+//	connect       connect to a paired device (no code needed)
+//	accept        wait for a paired device to connect
+//	relay         run a WebSocket rendezvous relay for pairing across networks
+//	profiles      list the profiles with their band, rate and airtime
+//
+// For example:
+//
+//	warble encode [-profile room|audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex] [-o out.wav] PAYLOAD
 //	warble decode [-profile auto|NAME] [-json] FILE...
-//	warble profiles
 //
-// 'warble help' lists every command; each file of this package holds one.
+// 'warble <command> -h' shows a command's flags; -profile names every
+// profile it accepts. Each file of this package holds one command.
 //
 // Exit status: 0 success, 1 nothing found, 2 usage error or unreadable input.
 package main
