@@ -22,10 +22,6 @@ import (
 	"warble/modem"
 )
 
-func init() {
-	register(command{name: "bench", order: 30, summary: "decode WAV fixtures, score them against .expect files, time the decoder", run: cmdBench})
-}
-
 // expectation is a fixture's .expect file: key: value lines naming the
 // profile and payload (hex) of the frame the WAV holds, and "expect: found",
 // or "expect: none" for a file that must give no frame.

@@ -100,10 +100,6 @@ func profilesArg(name string) ([]modem.Profile, error) {
 	return []modem.Profile{p}, nil
 }
 
-func init() {
-	register(command{name: "decode", order: 20, summary: "find and verify transmissions in WAV files", run: cmdDecode})
-}
-
 func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("decode", stderr)
 	profile := profileFlag(fs, "auto", true)

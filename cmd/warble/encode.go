@@ -72,10 +72,6 @@ func payloadArg(arg string, isHex bool, stdin io.Reader) ([]byte, error) {
 	return raw, nil
 }
 
-func init() {
-	register(command{name: "encode", order: 10, summary: "turn a payload into a WAV transmission", run: cmdEncode})
-}
-
 func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("encode", stderr)
 	profile := profileFlag(fs, "room", false)

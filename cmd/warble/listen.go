@@ -20,10 +20,6 @@ import (
 	"warble/modem"
 )
 
-func init() {
-	register(command{name: "listen", order: 34, summary: "hear transmissions on the microphone", run: cmdListen})
-}
-
 func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("listen", stderr)
 	profile := profileFlag(fs, "auto", true)

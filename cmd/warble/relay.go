@@ -18,10 +18,6 @@ import (
 	"warble/pairing/relay"
 )
 
-func init() {
-	register(command{name: "relay", order: 80, summary: "run a WebSocket rendezvous relay for pairing across networks", run: cmdRelay})
-}
-
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D]
            [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...] [-v]
 Serves the WebSocket rendezvous that 'warble pair -via ws://HOST:PORT' and

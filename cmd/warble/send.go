@@ -17,10 +17,6 @@ import (
 // deviceRate is the sample rate send plays and listen captures at.
 const deviceRate = 48000
 
-func init() {
-	register(command{name: "send", order: 32, summary: "chirp a payload from the speaker", run: cmdSend})
-}
-
 func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("send", stderr)
 	backend := fs.String("backend", "portaudio", "playback library: portaudio or oto")
