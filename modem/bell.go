@@ -48,6 +48,51 @@ const (
 	bellMaxPayload  = 4096 // bytes per transmission the encoder accepts
 )
 
+var (
+	_ format      = bellFormat{}
+	_ detector    = (*bellReceiver)(nil)
+	_ transmitter = (*bellEncoder)(nil)
+)
+
+// bellFormat is the [format] of the [Bell] family.
+type bellFormat struct{}
+
+func (bellFormat) validate(p Profile, sampleRate int) error {
+	if err := p.validateShared(sampleRate); err != nil {
+		return err
+	}
+	return p.Bell.validate(p.Name, sampleRate)
+}
+
+func (bellFormat) airtime(p Profile, n int) (time.Duration, error) {
+	if err := checkPayload(n, bellMaxPayload); err != nil {
+		return 0, err
+	}
+	return p.Bell.airtime(n), nil
+}
+
+func (bellFormat) bandHz(p Profile) (lo, hi float64) {
+	return min(p.Bell.MarkHz, p.Bell.SpaceHz), max(p.Bell.MarkHz, p.Bell.SpaceHz)
+}
+
+func (bellFormat) newTransmitter(p Profile, sampleRate int) (transmitter, error) {
+	return &bellEncoder{b: p.Bell, rate: sampleRate, amp: p.Amplitude}, nil
+}
+
+// newDetectors returns one detector per Bell profile.
+func (bellFormat) newDetectors(ps []Profile, sampleRate int, stats *Stats) ([]detector, error) {
+	ds := make([]detector, len(ps))
+	for i, p := range ps {
+		ds[i] = newBellReceiver(p, sampleRate, stats)
+	}
+	return ds, nil
+}
+
+// airtime returns the duration of an n-byte transmission.
+func (b BellParams) airtime(n int) time.Duration {
+	return time.Duration(float64(b.bits(n)) / b.Baud * float64(time.Second))
+}
+
 func (b BellParams) validate(name string, sampleRate int) error {
 	if !(b.Baud >= 10 && b.Baud <= 9600) {
 		return fmt.Errorf("modem: profile %s: %g baud is outside 10..9600", name, b.Baud)
@@ -74,9 +119,7 @@ type bellEncoder struct {
 	amp  float64
 }
 
-func (e *bellEncoder) airtime(n int) time.Duration {
-	return time.Duration(float64(e.b.bits(n)) / e.b.Baud * float64(time.Second))
-}
+func (e *bellEncoder) airtime(n int) time.Duration { return e.b.airtime(n) }
 
 func (e *bellEncoder) maxPayload() int { return bellMaxPayload }
 

@@ -101,6 +101,48 @@ func (g GGWaveParams) topBin() int {
 	return g.FreqStartBin + max(16*g.nibbles(), 32) - 1
 }
 
+var (
+	_ format      = ggFormat{}
+	_ detector    = (*ggReceiver)(nil)
+	_ transmitter = (*ggEncoder)(nil)
+)
+
+// ggFormat is the [format] of the [GGWave] family.
+type ggFormat struct{}
+
+func (ggFormat) validate(p Profile, sampleRate int) error {
+	if err := p.validateShared(sampleRate); err != nil {
+		return err
+	}
+	return p.GGWave.validate(p.Name, sampleRate)
+}
+
+func (ggFormat) airtime(p Profile, n int) (time.Duration, error) {
+	if err := checkPayload(n, ggMaxPayload); err != nil {
+		return 0, err
+	}
+	return p.GGWave.airtime(n), nil
+}
+
+func (ggFormat) bandHz(p Profile) (lo, hi float64) {
+	return float64(p.GGWave.FreqStartBin) * ggBinHz, float64(p.GGWave.topBin()) * ggBinHz
+}
+
+func (ggFormat) newTransmitter(p Profile, sampleRate int) (transmitter, error) {
+	return &ggEncoder{g: p.GGWave, rate: sampleRate, amp: p.Amplitude}, nil
+}
+
+// newDetectors returns one detector for all the ggwave profiles, sharing
+// its spectrogram among them.
+func (ggFormat) newDetectors(ps []Profile, sampleRate int, stats *Stats) ([]detector, error) {
+	return []detector{newGGReceiver(ps, sampleRate, stats)}, nil
+}
+
+// airtime returns the duration of an n-byte message.
+func (g GGWaveParams) airtime(n int) time.Duration {
+	return time.Duration(g.frames(n)) * ggFrame * time.Second / ggRate
+}
+
 func (g GGWaveParams) validate(name string, sampleRate int) error {
 	if g.FreqStartBin < 1 || g.FramesPerTx < 1 || g.FramesPerTx > 64 || g.BytesPerTx < 1 || g.BytesPerTx > 8 {
 		return fmt.Errorf("modem: profile %s: ggwave parameters %+v are out of range", name, g)
@@ -132,9 +174,7 @@ type ggEncoder struct {
 	amp  float64
 }
 
-func (e *ggEncoder) airtime(n int) time.Duration {
-	return time.Duration(e.g.frames(n)) * ggFrame * time.Second / ggRate
-}
+func (e *ggEncoder) airtime(n int) time.Duration { return e.g.airtime(n) }
 
 func (e *ggEncoder) maxPayload() int { return ggMaxPayload }
 

@@ -222,6 +222,8 @@ func (l *lane) reset() {
 }
 
 // latency is the number of input samples the filters hold back.
+func (l *lane) profiles() []Profile { return []Profile{l.p} }
+
 func (l *lane) latency() int {
 	return int(l.dc.InputPosition(0)) + 8*l.dc.Decimation() + int(3*l.sym)*l.dc.Decimation()
 }

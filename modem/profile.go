@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"warble/codec"
@@ -170,6 +169,7 @@ func AutoProfiles() []Profile { return append(Profiles(), GGWaveProfiles()...) }
 func allProfiles() []Profile { return append(AutoProfiles(), BellProfiles()...) }
 
 // Lookup returns the profile with the given name: native, ggwave or Bell.
+// For a name no profile has it returns an [*UnknownProfileError].
 func Lookup(name string) (Profile, error) {
 	for _, p := range allProfiles() {
 		if p.Name == name {
@@ -180,7 +180,7 @@ func Lookup(name string) (Profile, error) {
 	for _, p := range allProfiles() {
 		names = append(names, p.Name)
 	}
-	return Profile{}, fmt.Errorf("modem: unknown profile %q (have %s)", name, strings.Join(names, ", "))
+	return Profile{}, &UnknownProfileError{Name: name, Known: names}
 }
 
 // Validate checks the profile on its own and at sampleRate.
@@ -188,76 +188,30 @@ func (p Profile) Validate(sampleRate int) error {
 	if p.Name == "" {
 		return fmt.Errorf("modem: profile has no name")
 	}
-	if p.Family != Native {
-		if !(p.Amplitude > 0 && p.Amplitude <= 1) {
-			return fmt.Errorf("modem: profile %s: amplitude %g is outside (0, 1]", p.Name, p.Amplitude)
-		}
-		if sampleRate < 8000 || sampleRate > 192000 {
-			return fmt.Errorf("modem: sample rate %d Hz is outside 8000..192000", sampleRate)
-		}
+	f, err := p.format()
+	if err != nil {
+		return err
 	}
-	switch p.Family {
-	case Native:
-	case GGWave:
-		return p.GGWave.validate(p.Name, sampleRate)
-	case Bell:
-		return p.Bell.validate(p.Name, sampleRate)
-	default:
-		return fmt.Errorf("modem: profile %s: unknown family %d", p.Name, p.Family)
-	}
-	if err := p.Tones.Validate(sampleRate); err != nil {
-		return fmt.Errorf("modem: profile %s: %w", p.Name, err)
-	}
-	if p.Parallel < 0 || p.Parallel > 16 || p.HopSets < 0 || p.HopSets > 16 {
-		return fmt.Errorf("modem: profile %s: %d parallel tones in %d hop sets is outside 1..16 each", p.Name, p.Parallel, p.HopSets)
-	}
-	if want := p.alphabet() * p.parallel() * p.hopSets(); len(p.dataTones()) != want || (p.parallel() == 1 && p.hopSets() == 1 && want != p.Tones.Count) {
-		return fmt.Errorf("modem: profile %s: %d tones are not %d bits per symbol × %d parallel × %d hop sets (%d tones)",
-			p.Name, p.Tones.Count, p.Code.BitsPerSymbol, p.parallel(), p.hopSets(), want)
-	}
-	if _, err := codec.New(p.Code); err != nil {
-		return fmt.Errorf("modem: profile %s: %w", p.Name, err)
-	}
-	if len(p.Preamble) < 4 {
-		return fmt.Errorf("modem: profile %s: preamble of %d symbols is shorter than 4", p.Name, len(p.Preamble))
-	}
-	for i, t := range p.Preamble {
-		if t < 0 || t >= p.Tones.Count {
-			return fmt.Errorf("modem: profile %s: preamble symbol %d has tone %d, outside 0..%d", p.Name, i, t, p.Tones.Count-1)
-		}
-	}
-	if p.MaxSkew < 0 || p.MaxSkew > 0.05 {
-		return fmt.Errorf("modem: profile %s: max skew %g is outside 0..0.05", p.Name, p.MaxSkew)
-	}
+	return f.validate(p, sampleRate)
+}
+
+// validateShared checks what the peer families (ggwave, Bell) check before
+// their own parameters: the amplitude and the sample rate.
+func (p Profile) validateShared(sampleRate int) error {
 	if !(p.Amplitude > 0 && p.Amplitude <= 1) {
 		return fmt.Errorf("modem: profile %s: amplitude %g is outside (0, 1]", p.Name, p.Amplitude)
 	}
-	if top := p.Tones.TopHz()*(1+p.MaxSkew) + p.Tones.SpacingHz; top >= float64(sampleRate)/2 {
-		return fmt.Errorf("modem: profile %s: top tone with skew, %.0f Hz, is above Nyquist (%d Hz)", p.Name, top, sampleRate/2)
-	}
-	return nil
+	return checkRate(sampleRate)
 }
 
-// Airtime returns the duration of a transmission of an n-byte payload.
+// Airtime returns the duration of a transmission of an n-byte payload. A
+// length the profile cannot carry gives a [*PayloadLengthError].
 func (p Profile) Airtime(n int) (time.Duration, error) {
-	if p.Family != Native {
-		t, err := p.transmitter(ggRate)
-		if err != nil {
-			return 0, err
-		}
-		if n < 1 || n > t.maxPayload() {
-			return 0, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", n, t.maxPayload())
-		}
-		return t.airtime(n), nil
-	}
-	c, err := codec.New(p.Code)
+	f, err := p.format()
 	if err != nil {
 		return 0, err
 	}
-	if n < 1 || n > codec.MaxPayload {
-		return 0, fmt.Errorf("modem: payload of %d bytes is outside 1..%d", n, codec.MaxPayload)
-	}
-	return time.Duration(len(p.Preamble)+p.slots(c.Symbols(n))) * p.Tones.Symbol, nil
+	return f.airtime(p, n)
 }
 
 // parallel returns the number of tones sounded at once in a data slot.
@@ -307,15 +261,13 @@ func (p Profile) NetBitRate() float64 {
 	return 128 / a.Seconds()
 }
 
-// BandHz returns the lowest and highest tone.
+// BandHz returns the lowest and highest tone (0, 0 for an unknown family).
 func (p Profile) BandHz() (lo, hi float64) {
-	switch p.Family {
-	case GGWave:
-		return float64(p.GGWave.FreqStartBin) * ggBinHz, float64(p.GGWave.topBin()) * ggBinHz
-	case Bell:
-		return min(p.Bell.MarkHz, p.Bell.SpaceHz), max(p.Bell.MarkHz, p.Bell.SpaceHz)
+	f, err := p.format()
+	if err != nil {
+		return 0, 0
 	}
-	return p.Tones.BaseHz, p.Tones.TopHz()
+	return f.bandHz(p)
 }
 
 // gray maps a symbol value to its tone.

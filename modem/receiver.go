@@ -1,7 +1,6 @@
 package modem
 
 import (
-	"fmt"
 	"sort"
 	"time"
 )
@@ -36,7 +35,12 @@ type Stats struct {
 	HeaderErrors  int64 // candidates whose header failed its check
 	PayloadErrors int64 // candidates whose header passed but the frame failed its CRC
 	Frames        int64 // verified frames returned
-	Duplicates    int64 // verified frames dropped as repeats of one already returned
+	// Duplicates counts verified frames dropped because the same payload
+	// of the same profile was already handed out for the same
+	// transmission, found again by another path, skew or timing. Every
+	// family counts them so; a Bell receiver frames each burst once, so
+	// its count stays 0.
+	Duplicates int64
 }
 
 // Receiver finds frames of one or more profiles in a stream of samples. Push
@@ -45,35 +49,27 @@ type Stats struct {
 // concurrent use.
 type Receiver struct {
 	rate  int
-	lanes []*lane
-	dets  []detector // families other than Native
+	dets  []detector // native lanes first, then the other families'
 	stats Stats
 	fresh []Frame
 	zeros []float32
 	fed   int64
 }
 
-// detector finds the frames of a family other than Native.
-type detector interface {
-	receive(dst []Frame, samples []float32) []Frame
-	latency() int
-	reset()
-	profiles() []Profile
-}
-
 // NewReceiver returns a receiver at sampleRate for the given profiles; with
 // none, it listens for every profile of [AutoProfiles] that fits the sample
-// rate.
+// rate. A sample rate outside 8000..192000 Hz, or one that no profile fits,
+// gives a [*RateError].
 func NewReceiver(sampleRate int, profiles ...Profile) (*Receiver, error) {
-	if sampleRate < 8000 || sampleRate > 192000 {
-		return nil, fmt.Errorf("modem: sample rate %d Hz is outside 8000..192000", sampleRate)
+	if err := checkRate(sampleRate); err != nil {
+		return nil, err
 	}
 	auto := len(profiles) == 0
 	if auto {
 		profiles = AutoProfiles()
 	}
 	r := &Receiver{rate: sampleRate}
-	var gg []Profile
+	byFamily := make([][]Profile, len(formats))
 	for _, p := range profiles {
 		if err := p.Validate(sampleRate); err != nil {
 			if auto {
@@ -81,26 +77,21 @@ func NewReceiver(sampleRate int, profiles ...Profile) (*Receiver, error) {
 			}
 			return nil, err
 		}
-		switch p.Family {
-		case GGWave:
-			gg = append(gg, p)
-			continue
-		case Bell:
-			r.dets = append(r.dets, newBellReceiver(p, sampleRate, &r.stats))
+		byFamily[p.Family] = append(byFamily[p.Family], p)
+	}
+	for _, fam := range receiveOrder {
+		ps := byFamily[fam]
+		if len(ps) == 0 {
 			continue
 		}
-		l, err := newLane(p, sampleRate, &r.stats)
+		ds, err := formats[fam].newDetectors(ps, sampleRate, &r.stats)
 		if err != nil {
 			return nil, err
 		}
-		r.lanes = append(r.lanes, l)
+		r.dets = append(r.dets, ds...)
 	}
-	if len(gg) > 0 {
-		// One detector shares its spectrogram among all ggwave protocols.
-		r.dets = append(r.dets, newGGReceiver(gg, sampleRate, &r.stats))
-	}
-	if len(r.lanes)+len(r.dets) == 0 {
-		return nil, fmt.Errorf("modem: no profile fits a sample rate of %d Hz", sampleRate)
+	if len(r.dets) == 0 {
+		return nil, &RateError{Rate: sampleRate, Min: minRate, Max: maxRate, NoProfile: true}
 	}
 	return r, nil
 }
@@ -110,10 +101,7 @@ func (r *Receiver) SampleRate() int { return r.rate }
 
 // Profiles returns the profiles the receiver listens for.
 func (r *Receiver) Profiles() []Profile {
-	ps := make([]Profile, len(r.lanes))
-	for i, l := range r.lanes {
-		ps[i] = l.p
-	}
+	var ps []Profile
 	for _, d := range r.dets {
 		ps = append(ps, d.profiles()...)
 	}
@@ -125,9 +113,6 @@ func (r *Receiver) Stats() Stats { return r.stats }
 
 // Reset forgets all input and counters.
 func (r *Receiver) Reset() {
-	for _, l := range r.lanes {
-		l.reset()
-	}
 	for _, d := range r.dets {
 		d.reset()
 	}
@@ -140,9 +125,6 @@ func (r *Receiver) Reset() {
 func (r *Receiver) Receive(dst []Frame, samples []float32) []Frame {
 	r.fed += int64(len(samples))
 	fresh := r.fresh[:0]
-	for _, l := range r.lanes {
-		fresh = l.receive(fresh, samples)
-	}
 	for _, d := range r.dets {
 		fresh = d.receive(fresh, samples)
 	}
@@ -164,11 +146,6 @@ func (r *Receiver) Receive(dst []Frame, samples []float32) []Frame {
 // as input.
 func (r *Receiver) Flush(dst []Frame) []Frame {
 	n := 0
-	for _, l := range r.lanes {
-		if d := l.latency(); d > n {
-			n = d
-		}
-	}
 	for _, d := range r.dets {
 		n = max(n, d.latency())
 	}

@@ -113,7 +113,7 @@ func (d *rsDecoder) decode(cw []byte, nsym int, erase []int, spare int) (int, er
 	if n > 255 || nsym < 1 || nsym >= n || len(erase) > nsym-spare {
 		return 0, errRSUncorrectable
 	}
-	d.synd = grow(d.synd, nsym)
+	d.synd = resize(d.synd, nsym)
 	zero := true
 	for j := 0; j < nsym; j++ {
 		var s byte
@@ -131,9 +131,9 @@ func (d *rsDecoder) decode(cw []byte, nsym int, erase []int, spare int) (int, er
 	}
 	// Errata locator Λ(x) = Π(1 − X_k x), lowest degree first, seeded with
 	// the erasures, then extended by Berlekamp–Massey.
-	d.lambda = grow(d.lambda, nsym+1)
-	d.b = grow(d.b, nsym+1)
-	d.t = grow(d.t, nsym+1)
+	d.lambda = resize(d.lambda, nsym+1)
+	d.b = resize(d.b, nsym+1)
+	d.t = resize(d.t, nsym+1)
 	clear(d.lambda)
 	d.lambda[0] = 1
 	for _, pos := range erase {
@@ -182,7 +182,7 @@ func (d *rsDecoder) decode(cw []byte, nsym int, erase []int, spare int) (int, er
 		return 0, errRSUncorrectable
 	}
 	// Ω(x) = S(x)·Λ(x) mod x^nsym.
-	d.omega = grow(d.omega, nsym)
+	d.omega = resize(d.omega, nsym)
 	for i := 0; i < nsym; i++ {
 		var v byte
 		for j := 0; j <= i && j <= deg; j++ {
@@ -242,11 +242,4 @@ func (d *rsDecoder) decode(cw []byte, nsym int, erase []int, spare int) (int, er
 		}
 	}
 	return len(d.fix), nil
-}
-
-func grow(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
 }

@@ -15,10 +15,6 @@ import (
 	"warble/pairing/relay"
 )
 
-func init() {
-	register(command{name: "accept", order: 78, summary: "wait for a paired device to connect", run: cmdAccept})
-}
-
 func cmdAccept(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("accept", stderr)
 	var sf sessionFlags

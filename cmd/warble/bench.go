@@ -22,10 +22,6 @@ import (
 	"warble/modem"
 )
 
-func init() {
-	register(command{name: "bench", order: 30, summary: "decode WAV fixtures, score them against .expect files, time the decoder", run: cmdBench})
-}
-
 // expectation is a fixture's .expect file: key: value lines naming the
 // profile and payload (hex) of the frame the WAV holds, and "expect: found",
 // or "expect: none" for a file that must give no frame.
@@ -140,7 +136,7 @@ type benchSummary struct {
 
 func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	flags := newFlags("bench", stderr)
-	profile := flags.String("profile", "auto", "profile to listen for, or auto for all")
+	profile := profileFlag(flags, "auto", true)
 	asJSON := flags.Bool("json", false, "print one JSON object per file, then a summary object")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble bench [-json] [-profile auto|NAME] PATH...")

@@ -17,10 +17,6 @@ import (
 	"warble/pairing/relay"
 )
 
-func init() {
-	register(command{name: "connect", order: 76, summary: "connect to a paired device (no code needed)", run: cmdConnect})
-}
-
 const connectUsage = `usage: warble connect [-state DIR] [-via lan|ws://HOST:PORT] [-timeout 30s] [-json] PEER
        warble accept  [-state DIR] [-via lan|ws://HOST:PORT] [-peer PEER] [-timeout 0] [-json]
 Finds a device paired before (mDNS on the LAN, else the relay it paired

@@ -100,13 +100,9 @@ func profilesArg(name string) ([]modem.Profile, error) {
 	return []modem.Profile{p}, nil
 }
 
-func init() {
-	register(command{name: "decode", order: 20, summary: "find and verify transmissions in WAV files", run: cmdDecode})
-}
-
 func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("decode", stderr)
-	profile := fs.String("profile", "auto", "profile to listen for (see 'warble profiles', ggwave-*, bell103, bell202), or auto for warble's and ggwave's")
+	profile := profileFlag(fs, "auto", true)
 	asJSON := fs.Bool("json", false, "print one JSON object per frame")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warble decode [-profile auto|NAME] [-json] FILE...")

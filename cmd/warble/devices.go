@@ -8,10 +8,6 @@ import (
 	"warble/internal/audio"
 )
 
-func init() {
-	register(command{name: "devices", order: 36, summary: "list the sound devices send and listen can use", run: cmdDevices})
-}
-
 func cmdDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("devices", stderr)
 	fs.Usage = func() {

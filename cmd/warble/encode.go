@@ -72,13 +72,9 @@ func payloadArg(arg string, isHex bool, stdin io.Reader) ([]byte, error) {
 	return raw, nil
 }
 
-func init() {
-	register(command{name: "encode", order: 10, summary: "turn a payload into a WAV transmission", run: cmdEncode})
-}
-
 func cmdEncode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("encode", stderr)
-	profile := fs.String("profile", "room", "profile: room, audible, fast, ultrasonic, ggwave-* (normal, fast, fastest, u-…, dt-…), bell103 or bell202")
+	profile := profileFlag(fs, "room", false)
 	rate := fs.Int("rate", 48000, "sample rate in Hz (8000..96000)")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	out := fs.String("o", toStdout, "write the WAV to this file (- for stdout)")

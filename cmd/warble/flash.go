@@ -12,10 +12,6 @@ import (
 	"warble/optical"
 )
 
-func init() {
-	register(command{name: "flash", order: 50, summary: "flash a payload as light: levels per display refresh, or a web page", run: cmdFlash})
-}
-
 const epilepsyWarning = "full mode flashes black and white up to 30 times a second and can trigger seizures in people with photosensitive epilepsy; use -mode safe near anyone who may be affected"
 
 func cmdFlash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

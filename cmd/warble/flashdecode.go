@@ -11,10 +11,6 @@ import (
 	"warble/optical"
 )
 
-func init() {
-	register(command{name: "flash-decode", order: 52, summary: "find and verify flashed transmissions in a light trace or camera frames", run: cmdFlashDecode})
-}
-
 func cmdFlashDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("flash-decode", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per frame")

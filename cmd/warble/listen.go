@@ -20,13 +20,9 @@ import (
 	"warble/modem"
 )
 
-func init() {
-	register(command{name: "listen", order: 34, summary: "hear transmissions on the microphone", run: cmdListen})
-}
-
 func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("listen", stderr)
-	profile := fs.String("profile", "auto", "profile to listen for, or auto for all")
+	profile := profileFlag(fs, "auto", true)
 	device := fs.String("device", "", "input device, by name or index as 'warble devices' lists them (default: the system's default)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long (0: never)")
 	count := fs.Int("count", 0, "stop after this many frames (0: until interrupted or timed out)")

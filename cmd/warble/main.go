@@ -1,10 +1,34 @@
-// Command warble chirps short tokens as sound and hears them back.
+// Command warble chirps short tokens as sound, flashes them as light, draws
+// them as QR codes, and pairs two devices with them.
 //
-//	warble encode [-profile audible|fast|ultrasonic] [-rate 48000] [-hex] [-o out.wav] PAYLOAD
+// The commands, in the order 'warble help' lists them:
+//
+//	encode        turn a payload into a WAV transmission
+//	decode        find and verify transmissions in WAV files
+//	bench         decode WAV fixtures, score them against .expect files, time the decoder
+//	send          chirp a payload from the speaker
+//	listen        hear transmissions on the microphone
+//	devices       list the sound devices send and listen can use
+//	flash         flash a payload as light: levels per display refresh, or a web page
+//	flash-decode  find and verify flashed transmissions in a light trace or camera frames
+//	qr            draw TEXT as a QR code in the terminal or a PNG
+//	qr-decode     read the QR code in an image
+//	pair          pair with another device by a short code (host or join)
+//	peers         list the paired devices
+//	unpair        forget a paired device
+//	connect       connect to a paired device (no code needed)
+//	accept        wait for a paired device to connect
+//	relay         run a WebSocket rendezvous relay for pairing across networks
+//	serve         serve warble's browser pages (listen, send, flash, QR) and a relay
+//	profiles      list the profiles with their band, rate and airtime
+//
+// For example:
+//
+//	warble encode [-profile room|audible|fast|ultrasonic|ggwave-…|bell103|bell202] [-rate 48000] [-hex] [-o out.wav] PAYLOAD
 //	warble decode [-profile auto|NAME] [-json] FILE...
-//	warble profiles
 //
-// 'warble help' lists every command; each file of this package holds one.
+// 'warble <command> -h' shows a command's flags; -profile names every
+// profile it accepts. Each file of this package holds one command.
 //
 // Exit status: 0 success, 1 nothing found, 2 usage error or unreadable input.
 package main
@@ -13,43 +37,59 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
-// command is one subcommand. Each lives in a file of its own and adds itself
-// to commands from an init function, so the commands never share an edit.
+// command is one subcommand: its name, the line 'warble help' prints for it,
+// and the function that parses its flags and runs it. Each lives in a file
+// of its own.
 type command struct {
 	name    string
 	summary string // one line for the usage text
-	order   int    // place in the usage text, smallest first
 	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{}
-
-func register(c command) {
-	if _, dup := commands[c.name]; dup {
-		panic("warble: command registered twice: " + c.name)
-	}
-	commands[c.name] = c
+// commands is every command, in the order 'warble help' lists them (and
+// the package doc, which a test keeps in step). A new command is a file of
+// its own and one line here.
+var commands = []command{
+	{name: "encode", summary: "turn a payload into a WAV transmission", run: cmdEncode},
+	{name: "decode", summary: "find and verify transmissions in WAV files", run: cmdDecode},
+	{name: "bench", summary: "decode WAV fixtures, score them against .expect files, time the decoder", run: cmdBench},
+	{name: "send", summary: "chirp a payload from the speaker", run: cmdSend},
+	{name: "listen", summary: "hear transmissions on the microphone", run: cmdListen},
+	{name: "devices", summary: "list the sound devices send and listen can use", run: cmdDevices},
+	{name: "flash", summary: "flash a payload as light: levels per display refresh, or a web page", run: cmdFlash},
+	{name: "flash-decode", summary: "find and verify flashed transmissions in a light trace or camera frames", run: cmdFlashDecode},
+	{name: "qr", summary: "draw TEXT as a QR code in the terminal or a PNG", run: cmdQR},
+	{name: "qr-decode", summary: "read the QR code in an image", run: cmdQRDecode},
+	{name: "pair", summary: "pair with another device by a short code (host or join)", run: cmdPair},
+	{name: "peers", summary: "list the paired devices", run: cmdPeers},
+	{name: "unpair", summary: "forget a paired device", run: cmdUnpair},
+	{name: "connect", summary: "connect to a paired device (no code needed)", run: cmdConnect},
+	{name: "accept", summary: "wait for a paired device to connect", run: cmdAccept},
+	{name: "relay", summary: "run a WebSocket rendezvous relay for pairing across networks", run: cmdRelay},
+	{name: "serve", summary: "serve warble's browser pages (listen, send, flash, QR) and a relay", run: cmdServe},
+	{name: "profiles", summary: "list the profiles with their band, rate and airtime", run: func(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+		return cmdProfiles(args, stdout, stderr)
+	}},
 }
 
-// usageText lists the registered commands in their order.
-func usageText() string {
-	list := make([]command, 0, len(commands))
+// lookup returns the command called name.
+func lookup(name string) (command, bool) {
 	for _, c := range commands {
-		list = append(list, c)
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].order != list[j].order {
-			return list[i].order < list[j].order
+		if c.name == name {
+			return c, true
 		}
-		return list[i].name < list[j].name
-	})
+	}
+	return command{}, false
+}
+
+// usageText lists the commands in their order.
+func usageText() string {
 	var b strings.Builder
 	b.WriteString("usage: warble <command> [flags] [args]\n\ncommands:\n")
-	for _, c := range list {
+	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'warble <command> -h' for the flags of a command.\n")
@@ -92,7 +132,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprint(stdout, usageText())
 		return 0
 	default:
-		c, ok := commands[name]
+		c, ok := lookup(name)
 		if !ok {
 			fmt.Fprint(stderr, usageText())
 			err = usageErr("unknown command %q", name)

@@ -26,10 +26,6 @@ import (
 	"warble/payload"
 )
 
-func init() {
-	register(command{name: "pair", order: 70, summary: "pair with another device by a short code (host or join)", run: cmdPair})
-}
-
 const pairUsage = `usage: warble pair host [-state DIR] [-via lan|ws://HOST:PORT] [-oob code|audio|qr|flash|auto]
            [-audio] [-qr out.png] [-flash-levels FILE] [-flash-html out.html] [-flash-mode safe|full]
            [-name NAME] [-timeout 2m] [-json]

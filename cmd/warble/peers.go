@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-func init() {
-	register(command{name: "peers", order: 72, summary: "list the paired devices", run: cmdPeers})
-}
-
 func cmdPeers(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("peers", stderr)
 	state := fs.String("state", "", "state directory (default: warble under the user's config directory)")

@@ -8,12 +8,6 @@ import (
 	"warble/modem"
 )
 
-func init() {
-	register(command{name: "profiles", order: 90, summary: "list the profiles with their band, rate and airtime", run: func(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-		return cmdProfiles(args, stdout, stderr)
-	}})
-}
-
 func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("profiles", stderr)
 	if err := parseFlags(fs, args); err != nil {

@@ -9,10 +9,6 @@ import (
 	"warble/optical/qr"
 )
 
-func init() {
-	register(command{name: "qr", order: 54, summary: "draw TEXT as a QR code in the terminal or a PNG", run: cmdQR})
-}
-
 func cmdQR(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("qr", stderr)
 	out := fs.String("o", "", "write a PNG to this file (- for stdout) instead of drawing in the terminal")

@@ -9,10 +9,6 @@ import (
 	"warble/optical/qr"
 )
 
-func init() {
-	register(command{name: "qr-decode", order: 56, summary: "read the QR code in an image", run: cmdQRDecode})
-}
-
 func cmdQRDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("qr-decode", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON object: file, text, and payload for a standard payload")

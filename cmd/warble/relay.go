@@ -24,10 +24,6 @@ import (
 	"warble/pairing/relay"
 )
 
-func init() {
-	register(command{name: "relay", order: 80, summary: "run a WebSocket rendezvous relay for pairing across networks", run: cmdRelay})
-}
-
 const relayUsage = `usage: warble relay [-listen ADDR] [-max-message BYTES] [-idle D] [-wait D] [-per-ip N] [-max-conns N] [-retire D]
            [-max-retired N] [-joins-per-minute N] [-failures-per-hour N] [-trusted-proxy CIDR,...]
            [-nats nats://HOST:4222,...] [-nats-replicas N] [-metrics ADDR] [-log-format text|json] [-drain D]

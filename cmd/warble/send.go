@@ -17,14 +17,10 @@ import (
 // deviceRate is the sample rate send plays and listen captures at.
 const deviceRate = 48000
 
-func init() {
-	register(command{name: "send", order: 32, summary: "chirp a payload from the speaker", run: cmdSend})
-}
-
 func cmdSend(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("send", stderr)
 	backend := fs.String("backend", "portaudio", "playback library: portaudio or oto")
-	profile := fs.String("profile", "room", "profile: room, audible, fast or ultrasonic")
+	profile := profileFlag(fs, "room", false)
 	device := fs.String("device", "", "output device, by name or index as 'warble devices' lists them (default: the system's default)")
 	isHex := fs.Bool("hex", false, "PAYLOAD is hex")
 	repeat := fs.Int("repeat", 1, "play the transmission this many times")

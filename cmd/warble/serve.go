@@ -16,10 +16,6 @@ import (
 	"warble/web"
 )
 
-func init() {
-	register(command{name: "serve", order: 85, summary: "serve warble's browser pages (listen, send, flash, QR) and a relay", run: cmdServe})
-}
-
 const serveUsage = `usage: warble serve [-listen 127.0.0.1:8080] [-relay ws://HOST:PORT/relay] [-v]
 Serves warble in the browser: the listen page (/), the send page (/send),
 the flasher (/flash) and QR codes (/qr), with warble's modem compiled to

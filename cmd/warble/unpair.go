@@ -8,10 +8,6 @@ import (
 	"warble/pairing"
 )
 
-func init() {
-	register(command{name: "unpair", order: 74, summary: "forget a paired device", run: cmdUnpair})
-}
-
 func cmdUnpair(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("unpair", stderr)
 	state := fs.String("state", "", "state directory (default: warble under the user's config directory)")
