@@ -135,7 +135,11 @@ func cmdListen(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			if fed-lastHeard > 3*int64(deviceRate) && fed-lastHint > 5*int64(deviceRate) {
 				lastHint = fed
 				m.clear()
-				fmt.Fprintln(stderr, "warble: hint: heard a transmission begin but could not decode it: move closer, turn the volume up, or try -profile room")
+				msg := "warble: hint: heard a transmission begin but could not decode it: move closer or turn the volume up"
+				if *profile != "auto" && *profile != modem.Room.Name {
+					msg += "; across a room, send with -profile room"
+				}
+				fmt.Fprintln(stderr, msg)
 			}
 		}
 	}
